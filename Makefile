@@ -1,0 +1,63 @@
+# Builds build/mod_semguard.so the way httpd modules are built: every C++ source
+# is compiled through apxs' libtool, and `apxs -c` links the module.
+# The engine (mod_semguard/core) gets no httpd or APR include path.
+#
+#   make            build/mod_semguard.so
+#   make install    apxs -i (then: a2enmod semguard)
+#   make test       CMake build + every test (unit, contract, integration)
+#   make demo       a real apache2 with the module in a private IPC namespace
+#   make bench      benchmarks, results in bench/results/
+#   make fuzz       libFuzzer harnesses, bounded time
+
+APXS     ?= apxs
+CXX      ?= g++
+BUILD    := build
+OBJDIR   := $(BUILD)/apxs
+LIBTOOL  := $(shell $(APXS) -q LIBTOOL)
+HTTPD_INC := -I$(shell $(APXS) -q INCLUDEDIR) -I$(shell $(APXS) -q APR_INCLUDEDIR) \
+             -I$(shell $(APXS) -q APU_INCLUDEDIR) $(shell $(APXS) -q EXTRA_CPPFLAGS)
+CXXSTD   := -std=c++17 -O2 -g -Wall -Wextra -Wno-unused-parameter -fstack-protector-strong \
+            -D_FORTIFY_SOURCE=2
+
+CORE_SRC := $(sort $(wildcard mod_semguard/core/*.cc))
+GLUE_SRC := $(sort $(wildcard mod_semguard/httpd/*.cc))
+CORE_LO  := $(patsubst mod_semguard/core/%.cc,$(OBJDIR)/core/%.lo,$(CORE_SRC))
+GLUE_LO  := $(patsubst mod_semguard/httpd/%.cc,$(OBJDIR)/httpd/%.lo,$(GLUE_SRC))
+HEADERS  := $(wildcard mod_semguard/core/*.h mod_semguard/httpd/*.h)
+
+.PHONY: all install test demo bench fuzz soak clean
+all: $(BUILD)/mod_semguard.so
+
+$(OBJDIR)/core/%.lo: mod_semguard/core/%.cc $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(LIBTOOL) --silent --mode=compile --tag=CXX $(CXX) $(CXXSTD) -Imod_semguard/core -c -o $@ $<
+
+$(OBJDIR)/httpd/%.lo: mod_semguard/httpd/%.cc $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(LIBTOOL) --silent --mode=compile --tag=CXX $(CXX) $(CXXSTD) -Imod_semguard/core $(HTTPD_INC) -c -o $@ $<
+
+$(BUILD)/mod_semguard.so: $(CORE_LO) $(GLUE_LO)
+	$(APXS) -c -o $(OBJDIR)/mod_semguard.la $(GLUE_LO) $(CORE_LO) -lstdc++
+	cp $(OBJDIR)/.libs/mod_semguard.so $@
+
+install: $(BUILD)/mod_semguard.so
+	$(APXS) -i -n semguard $(OBJDIR)/mod_semguard.la
+	install -m 644 conf/semguard.load conf/semguard.conf $(shell $(APXS) -q SYSCONFDIR)/mods-available/
+
+test:
+	bash scripts/test.sh
+
+demo:
+	bash scripts/demo.sh
+
+bench:
+	bash bench/run.sh
+
+fuzz:
+	bash scripts/fuzz.sh
+
+soak:
+	SEMGUARD_SOAK=1 bash scripts/test.sh
+
+clean:
+	rm -rf $(BUILD)

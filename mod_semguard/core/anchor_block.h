@@ -1,0 +1,41 @@
+// The small block of shared memory at the start of the anchor segment. Every
+// process of a run inherits the mapping by fork, so the parent and all children
+// can coordinate through it without files or locks: which generation's sets are
+// valid, whether the parent is retiring them itself, and whether a removal from
+// outside has already been reported (so only one process says it).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace semguard {
+
+constexpr uint32_t kAnchorMagic = 0x53474131;  // "SGA1"
+constexpr int kAnchorMaxRemovals = 16;
+
+struct AnchorBlock {
+    uint32_t magic;
+    uint32_t size;                                // sizeof(AnchorBlock) of the writer
+    std::atomic<int64_t> live_generation;         // whose recorded sets must exist
+    std::atomic<uint32_t> retiring;               // the parent is removing them itself
+    std::atomic<uint32_t> removal_reported;       // 0 until one process reported
+    std::atomic<uint32_t> unusable_reported;
+    std::atomic<uint32_t> removal_count;          // entries used in removed_semids
+    std::atomic<int32_t> removed_semids[kAnchorMaxRemovals];
+    std::atomic<int64_t> removal_detected_at;
+};
+
+static_assert(std::atomic<int64_t>::is_always_lock_free, "shared atomics must be lock-free");
+static_assert(std::atomic<uint32_t>::is_always_lock_free, "shared atomics must be lock-free");
+
+// Initialise a fresh block in place (the segment arrives zero-filled).
+void anchor_init(void* memory, int64_t generation);
+
+// The block at `memory`, or nullptr if it is not one of ours.
+AnchorBlock* anchor_block(void* memory);
+const AnchorBlock* anchor_block(const void* memory);
+
+// Record a removal; returns true for exactly one caller per run (the reporter).
+bool anchor_note_removal(AnchorBlock& block, int semid, int64_t now);
+
+}  // namespace semguard

@@ -1,0 +1,21 @@
+// Parsing and validation of directive values, kept out of the glue so that every
+// accepted and rejected value is unit-tested. Errors name the allowed values;
+// the glue prefixes the directive's name.
+#pragma once
+
+#include <string>
+
+#include "reclaim.h"
+
+namespace semguard {
+
+// "On", "Off", "DryRun", case-insensitive.
+bool parse_reclaim_mode(const char* arg, ReclaimMode& out, std::string& error);
+
+// An integer percentage 1..100, nothing else (no sign, no suffix, no spaces).
+bool parse_percent(const char* arg, int& out, std::string& error);
+
+// A non-empty path without NUL or newline, at most 4096 bytes.
+bool valid_state_file_value(const char* arg, std::string& error);
+
+}  // namespace semguard

@@ -1,0 +1,501 @@
+#include "lifecycle.h"
+
+#include <algorithm>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "anchor_block.h"
+#include "messages.h"
+#include "parked_records.h"
+#include "state_file.h"
+
+namespace semguard {
+
+namespace {
+
+constexpr uint64_t kAnchorBytes = 4096;
+
+std::vector<std::string> sysv_types(const std::vector<MutexConfig>& mutexes) {
+    std::vector<std::string> out;
+    for (const auto& m : mutexes)
+        if (m.type != "default" && m.sysv()) out.push_back(m.type);
+    return out;
+}
+
+void write_record(RunMemory& mem, Logger& log) {
+    if (SysStatus st = write_state_file(mem.settings.state_file, mem.record); !st) {
+        log.log(Level::Warn, tag::kStateUnwritable,
+                "cannot write the state file " + mem.settings.state_file + ": " +
+                    st.error().describe() + "; a crash of this run could not be reclaimed");
+    }
+}
+
+std::vector<ReclaimedView> views_of(const std::vector<RecordedSet>& sets, pid_t old_pid) {
+    std::vector<ReclaimedView> out;
+    for (const auto& s : sets) out.push_back({s.identity.semid, s.type, old_pid});
+    return out;
+}
+
+// The first pass of a start: read what the previous run left, reclaim, and
+// begin a new run with its anchor.
+void start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
+               Logger& log) {
+    mem = RunMemory{};
+    mem.started = true;
+    mem.started_at = in.now;
+    mem.settings = in.settings;
+    mem.startup.mode = to_string(in.settings.reclaim);
+
+    const std::string& path = in.settings.state_file;
+    remove_stale_temp_files(path);
+    const Snapshot live = take_snapshot(kernel);
+    std::vector<int> ours;
+
+    // The latest record first, then records parked by earlier starts.
+    std::vector<std::string> files{path};
+    for (const auto& p : list_parked(path)) files.push_back(p);
+    for (const auto& file : files) {
+        const bool latest = file == path;
+        const StateFileResult state = read_state_file(file, probe.effective_uid());
+        if (state.outcome == StateFileOutcome::Missing) {
+            if (latest) mem.startup.summary = "no previous run recorded";
+            continue;
+        }
+        if (state.outcome != StateFileOutcome::Ok) {
+            const std::string why = state.outcome == StateFileOutcome::Rejected
+                                        ? "is not trusted: " + state.reason
+                                        : "cannot be read: " + state.error.describe();
+            if (latest) mem.startup.summary = "state file " + why;
+            log.log(Level::Warn, tag::kStateRejected,
+                    "state file " + file + " " + why + "; nothing of it is reclaimed");
+            continue;
+        }
+        if (!live.ok) {
+            log.log(Level::Warn, tag::kKernelUnreadable,
+                    "cannot list semaphore sets: " + live.error.describe() +
+                        "; nothing is reclaimed at this start");
+            break;
+        }
+        ReclaimSettings rs;
+        rs.mode = in.settings.reclaim;
+        rs.self = in.instance;
+        rs.httpd_uid = in.user_uid;
+        rs.httpd_uid_known = in.user_known;
+        rs.report_post_mortem = latest;
+        ReclaimOutcome out = reclaim_previous_run(kernel, probe, state.record, live.sets, rs, log);
+        const pid_t old_pid = state.record.run.parent_pid;
+        for (auto& v : views_of(out.removed, old_pid)) mem.startup.reclaimed.push_back(v);
+        for (auto& v : views_of(out.would_remove, old_pid)) mem.startup.would_reclaim.push_back(v);
+        for (const auto& k : out.kept)
+            mem.startup.kept.push_back({k.set.identity.semid, k.set.type, k.reason});
+        if (latest) {
+            mem.startup.post_mortem = out.post_mortem;
+            mem.startup.summary = out.run_verdict;
+        }
+        mem.reclaimed_total += out.removed.size();
+        mem.kept_total += out.kept.size();
+        for (const auto& s : state.record.sets) ours.push_back(s.identity.semid);
+        for (const auto& k : out.kept) ours.push_back(k.set.identity.semid);
+
+        // Keep the record of sets that are still there, or let it go.
+        const bool unfinished = !out.kept.empty() || !out.would_remove.empty();
+        const bool foreign = state.record.instance != in.instance;
+        if (latest && unfinished && !foreign) {
+            if (SysStatus st = park_state_file(path, state.record.run); !st)
+                log.log(Level::Warn, tag::kStateUnwritable,
+                        "cannot keep the previous run's record for a later reclaim: " +
+                            st.error().describe());
+        } else if (!latest && !unfinished && !foreign) {
+            ::unlink(file.c_str());
+        }
+    }
+
+    if (live.ok && in.user_known) {
+        for (const auto& s : find_lookalikes(live.sets, in.user_uid, ours)) {
+            const bool removed_now = std::any_of(
+                mem.startup.reclaimed.begin(), mem.startup.reclaimed.end(),
+                [&](const ReclaimedView& r) { return r.semid == s.semid; });
+            if (!removed_now) mem.lookalikes.push_back(s.semid);
+        }
+        mem.startup.lookalikes = mem.lookalikes;
+        if (!mem.lookalikes.empty()) {
+            std::string cmds;
+            for (int id : mem.lookalikes)
+                cmds += (cmds.empty() ? "" : "; ") + std::string("ipcs -s -i ") + std::to_string(id);
+            log.log(Level::Info, tag::kLookalikes,
+                    std::to_string(mem.lookalikes.size()) +
+                        " semaphore set(s) look like httpd's (no key, one semaphore, mode 600, "
+                        "owned by User) but are not this server's; they are left alone. "
+                        "Inspect: " + cmds);
+        }
+    }
+
+    RunIdentity run;
+    run.parent_pid = probe.self_pid();
+    if (auto self = probe.process(run.parent_pid)) run.parent_start_ticks = self->start_ticks;
+    run.boot_id = probe.boot_id();
+    run.euid = probe.effective_uid();
+    run.started_at = in.now;
+    auto anchor = probe.create_anchor(kAnchorBytes);
+    if (!anchor) {
+        log.log(Level::Warn, tag::kNoAnchor,
+                "cannot create the anchor segment that proves this run's end: " +
+                    anchor.error().describe() + "; a crash of this run could not be reclaimed");
+    } else {
+        run.anchor_shmid = anchor->info.shmid;
+        run.anchor_creator = anchor->info.creator_pid;
+        run.anchor_ctime = anchor->info.ctime;
+        mem.anchor = anchor->address;
+        anchor_init(mem.anchor, in.generation);
+    }
+    mem.record = Record{};
+    mem.record.instance = in.instance;
+    mem.record.run = run;
+}
+
+// Sets of earlier passes that still exist unchanged: the process-pool ones
+// (ssl-cache) and any pconf set whose cleanup did not run.
+std::vector<RecordedSet> carried_sets(const RunMemory& mem, SemKernel& kernel,
+                                      const std::vector<MutexConfig>& mutexes,
+                                      const ConfigFacts& facts) {
+    std::vector<RecordedSet> out;
+    for (const auto& rec : mem.record.sets) {
+        auto now = kernel.stat_set(rec.identity.semid);
+        if (now && same_set(rec.identity, now.value())) out.push_back(rec);
+    }
+    const int unknown =
+        static_cast<int>(std::count_if(out.begin(), out.end(), [](const RecordedSet& r) {
+            return r.type.empty();
+        }));
+    if (unknown > 0) {
+        // Having survived a reload of the configuration, they live in the process
+        // pool: that often leaves a single candidate type.
+        const std::string type = certain_process_lifetime_type(mutexes, facts, unknown);
+        for (auto& r : out)
+            if (r.type.empty()) r.type = type;
+    }
+    return out;
+}
+
+void log_headroom(const PassInput& in, const HeadroomVerdict& v, Logger& log) {
+    const bool real_pass = in.kind != PassKind::Preflight;
+    if (!v.uses_sysv) {
+        if (real_pass) log.log(Level::Notice, tag::kNoSysv, v.summary);
+        return;
+    }
+    if (!v.failure.empty()) {
+        for (const auto& line : v.failure) log.log(Level::Emerg, tag::kExhausted, line);
+        return;
+    }
+    if (real_pass) {
+        log.log(Level::Notice, tag::kSummary, v.summary);
+        if (!v.warning.empty()) log.log(Level::Warn, tag::kLowHeadroom, v.warning);
+    }
+}
+
+std::vector<SetInfo> identities_in(const Snapshot& snap, const std::vector<SetInfo>& sets) {
+    std::vector<SetInfo> out;
+    for (const auto& s : sets) {
+        auto it = std::find_if(snap.sets.begin(), snap.sets.end(),
+                               [&](const SetInfo& x) { return x.semid == s.semid; });
+        if (it != snap.sets.end()) out.push_back(*it);
+    }
+    return out;
+}
+
+void protect_sets(RunMemory& mem, SemKernel& kernel, Logger& log) {
+    for (auto& rec : mem.record.sets) {
+        SetInfo& id = rec.identity;
+        if (id.uid == id.cuid && id.gid == mem.group_gid && id.mode == 0660) {
+            rec.is_protected = true;
+            continue;
+        }
+        // Owner = the creator (root): only root may remove or re-own the set,
+        // while the children keep locking it through the group.
+        if (SysStatus st = kernel.set_owner(id.semid, id.cuid, mem.group_gid, 0660); !st) {
+            log.log(Level::Warn, tag::kProtectFailed,
+                    "cannot protect set " + describe_set(rec) + ": " + st.error().describe());
+            continue;
+        }
+        if (auto now = kernel.stat_set(id.semid)) {
+            id = now.value();
+            rec.is_protected = true;
+        }
+    }
+}
+
+}  // namespace
+
+PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
+                       Logger& log) {
+    if (in.kind == PassKind::Preflight || !mem.started) start_run(in, mem, kernel, probe, log);
+
+    if (in.kind == PassKind::FirstReal) {
+        // httpd detached between the passes: the run's parent is a new process.
+        mem.record.run.parent_pid = probe.self_pid();
+        if (auto self = probe.process(mem.record.run.parent_pid))
+            mem.record.run.parent_start_ticks = self->start_ticks;
+    }
+    mem.settings = in.settings;
+    mem.group_gid = in.group_gid;
+    mem.mutexes = in.mutexes;
+    mem.facts = in.facts;
+
+    std::vector<RecordedSet> carried = carried_sets(mem, kernel, in.mutexes, in.facts);
+
+    // What this pass will create: known exactly after a real pass of this run.
+    Projection need = project_need(in.mutexes, in.facts, in.kind);
+    const auto types = sysv_types(in.mutexes);
+    if (in.kind == PassKind::Restart && mem.last_created >= 0 && types == mem.last_sysv_types) {
+        need.arrays = need.semaphores = mem.last_created;
+        need.exact = true;
+    }
+    mem.need = need;
+
+    auto limits = kernel.limits();
+    auto usage = kernel.usage();
+    if (!limits || !usage) {
+        const SysError& e = !limits ? limits.error() : usage.error();
+        log.log(Level::Warn, tag::kKernelUnreadable,
+                "cannot read the kernel's semaphore limits or use: " + e.describe() +
+                    "; the headroom check is skipped");
+        mem.headroom = HeadroomVerdict{};
+        mem.headroom.state = HeadroomState::Unknown;
+    } else {
+        HeadroomInput hi;
+        hi.limits = limits.value();
+        hi.usage = usage.value();
+        hi.need = need;
+        hi.mutexes = in.mutexes;
+        hi.warn_at_percent = in.settings.warn_at_percent;
+        hi.held_by_own_stale_sets = static_cast<long>(mem.startup.kept.size());
+        hi.alternatives = in.alternatives;
+        mem.headroom = assess_headroom(hi);
+        log_headroom(in, mem.headroom, log);
+        if (!mem.headroom.failure.empty() && in.settings.refuse_start) {
+            log.log(Level::Emerg, tag::kRefuseStart,
+                    "SemGuardRefuseStart On: not starting, no mutex has been created (httpd "
+                    "reports this as AH00015 \"Unable to open logs\")");
+            return PassVerdict::Refuse;
+        }
+    }
+
+    mem.before = take_snapshot(kernel);
+    mem.record.sets = carried;
+    mem.record.phase = RunPhase::Starting;
+    mem.record.generation = in.generation;
+    mem.record.written_at = in.now;
+    write_record(mem, log);
+    return PassVerdict::Proceed;
+}
+
+void mark_after_mpm(RunMemory& mem, SemKernel& kernel) { mem.after_mpm = take_snapshot(kernel); }
+
+void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
+              Logger& log, const std::vector<WindowHook>& window1,
+              const std::vector<WindowHook>& window2) {
+    const Snapshot after = take_snapshot(kernel);
+    const pid_t self = probe.self_pid();
+    const uid_t euid = probe.effective_uid();
+    if (!mem.before.ok || !after.ok) {
+        log.log(Level::Warn, tag::kKernelUnreadable,
+                "cannot list semaphore sets, this generation's sets are not recorded: " +
+                    (!after.ok ? after.error : mem.before.error).describe());
+        return;
+    }
+    // Without the middle snapshot everything falls in one window, typed by both.
+    const Snapshot& middle = mem.after_mpm.ok ? mem.after_mpm : mem.before;
+    std::vector<WindowHook> late = window2;
+    if (!mem.after_mpm.ok) late.insert(late.end(), window1.begin(), window1.end());
+
+    auto early_new = identities_in(after, created_by(kernel, appeared(mem.before, middle), self, euid));
+    auto late_new = identities_in(after, created_by(kernel, appeared(middle, after), self, euid));
+    const std::string early_type =
+        certain_type(in.mutexes, in.facts, in.kind, window1, static_cast<int>(early_new.size()));
+    const std::string late_type =
+        certain_type(in.mutexes, in.facts, in.kind, late, static_cast<int>(late_new.size()));
+
+    auto add = [&](const std::vector<SetInfo>& sets, const std::string& type) {
+        for (const auto& s : sets) {
+            RecordedSet r;
+            r.identity = s;
+            r.type = type;
+            r.creator_pid = self;
+            r.generation = in.generation;
+            mem.record.sets.push_back(r);
+        }
+    };
+    add(early_new, early_type);
+    add(late_new, late_type);
+    if (in.kind != PassKind::Preflight) {
+        mem.last_created = static_cast<long>(early_new.size() + late_new.size());
+        mem.last_sysv_types = sysv_types(in.mutexes);
+    }
+    if (in.settings.protect && in.user_known) protect_sets(mem, kernel, log);
+
+    mem.record.phase = RunPhase::Running;
+    mem.record.written_at = in.now;
+    write_record(mem, log);
+    if (AnchorBlock* b = anchor_block(mem.anchor)) {
+        b->live_generation.store(in.generation);
+        b->retiring.store(0);
+    }
+}
+
+void retire_generation(RunMemory& mem) {
+    if (AnchorBlock* b = anchor_block(mem.anchor)) b->retiring.store(1);
+}
+
+namespace {
+
+struct Problem {
+    RecordedSet set;
+    std::string what;  // "removed", "replaced by another set", "not usable: ..."
+    bool removal = true;
+};
+
+bool grants(unsigned mode, unsigned shift) {
+    // httpd locks and unlocks: it needs read and alter permission.
+    return ((mode >> shift) & 06) == 06;
+}
+
+std::string usable_by(const SetInfo& s, const ChildIdentity& who) {
+    if (who.uid == 0) return "";
+    unsigned shift = 0;
+    if (who.uid == s.uid || who.uid == s.cuid) {
+        shift = 6;
+    } else if (who.gid == s.gid || who.gid == s.cgid ||
+               std::find(who.groups.begin(), who.groups.end(), s.gid) != who.groups.end() ||
+               std::find(who.groups.begin(), who.groups.end(), s.cgid) != who.groups.end()) {
+        shift = 3;
+    }
+    if (grants(s.mode, shift)) return "";
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%03o", s.mode);
+    return "mode " + std::string(mode) + " with owner " + std::to_string(s.uid) + ":" +
+           std::to_string(s.gid) + " gives uid " + std::to_string(who.uid) + " no read and alter access";
+}
+
+std::vector<Problem> find_problems(const Record& record, SemKernel& kernel,
+                                   const ChildIdentity* who) {
+    std::vector<Problem> out;
+    for (const auto& rec : record.sets) {
+        auto now = kernel.stat_set(rec.identity.semid);
+        if (!now) {
+            const int e = now.error().code;
+            if (e == EINVAL || e == EIDRM) out.push_back({rec, "removed", true});
+            else if (e == EACCES && who) out.push_back({rec, "not readable by this child", false});
+            continue;
+        }
+        if (!same_set(rec.identity, now.value())) {
+            // Same id and ctime changed: re-owned or re-moded from outside.
+            if (now->ctime != rec.identity.ctime && now->key == rec.identity.key &&
+                now->cuid == rec.identity.cuid && now->nsems == rec.identity.nsems && who) {
+                if (std::string why = usable_by(now.value(), *who); !why.empty())
+                    out.push_back({rec, "changed from outside: " + why, false});
+                continue;
+            }
+            out.push_back({rec, "replaced by another set", true});
+            continue;
+        }
+        if (who) {
+            if (std::string why = usable_by(now.value(), *who); !why.empty())
+                out.push_back({rec, "not usable: " + why, false});
+        }
+    }
+    return out;
+}
+
+std::string problem_list(const std::vector<Problem>& problems) {
+    std::string out;
+    for (const auto& p : problems)
+        out += (out.empty() ? "" : "; ") + std::string("set ") + describe_set(p.set) + " " + p.what;
+    return out;
+}
+
+const char* kRemovalAdvice =
+    ". Likely causes: a cleanup script (`ipcs -s | grep ... | ipcrm`), systemd's RemoveIPC= "
+    "for User's unit, or logind's RemoveIPC=yes. The server will stop serving; stop the "
+    "cleanup, set RemoveIPC=no, consider SemGuardProtect On, and restart httpd";
+
+}  // namespace
+
+int child_check(const RunMemory& mem, SemKernel& kernel, const ChildIdentity& who, Logger& log,
+                int64_t now, bool at_exit) {
+    AnchorBlock* b = anchor_block(mem.anchor);
+    auto generation_current = [&] {
+        return !b || (b->live_generation.load() == mem.record.generation && b->retiring.load() == 0);
+    };
+    if (!mem.started || !generation_current()) return 0;
+    std::vector<Problem> problems = find_problems(mem.record, kernel, at_exit ? nullptr : &who);
+    // The parent may have begun a restart meanwhile: then the sets went away legitimately.
+    if (problems.empty() || !generation_current()) return 0;
+
+    std::vector<Problem> removals, unusable;
+    for (auto& p : problems) (p.removal ? removals : unusable).push_back(p);
+    bool report_removal = !removals.empty();
+    if (b && report_removal) {
+        report_removal = false;
+        for (const auto& p : removals)
+            report_removal |= anchor_note_removal(*b, p.set.identity.semid, now);
+    }
+    if (report_removal)
+        log.log(Level::Emerg, tag::kSetRemoved,
+                "semaphore set(s) of this server changed from outside while it runs: " +
+                    problem_list(removals) + kRemovalAdvice);
+    uint32_t expected = 0;
+    if (!unusable.empty() && (!b || b->unusable_reported.compare_exchange_strong(expected, 1)))
+        log.log(Level::Emerg, tag::kSetUnusable,
+                "a child (uid " + std::to_string(who.uid) + ") cannot use the server's "
+                "semaphore set(s): " + problem_list(unusable) +
+                    ". Something changed their owner or mode from outside; restart httpd");
+    return static_cast<int>(problems.size());
+}
+
+void parent_exit(RunMemory& mem, SemKernel& kernel, RunProbe& probe, Logger& log, int64_t now) {
+    if (!mem.started || mem.record.run.parent_pid != probe.self_pid()) return;
+    AnchorBlock* b = anchor_block(mem.anchor);
+    // Before httpd's own cleanups remove the sets: anything missing now was
+    // removed by someone else.
+    std::vector<Problem> removals = find_problems(mem.record, kernel, nullptr);
+    bool report = !removals.empty();
+    if (b && report) {
+        report = false;
+        for (const auto& p : removals) report |= anchor_note_removal(*b, p.set.identity.semid, now);
+    }
+    if (report)
+        log.log(Level::Emerg, tag::kSetRemoved,
+                "semaphore set(s) of this server were removed from outside while it ran: " +
+                    problem_list(removals) + kRemovalAdvice);
+
+    std::vector<int> removed_ids;
+    for (const auto& p : removals) removed_ids.push_back(p.set.identity.semid);
+    if (b) {
+        const uint32_t n = std::min<uint32_t>(b->removal_count.load(), kAnchorMaxRemovals);
+        for (uint32_t i = 0; i < n; ++i) {
+            const int id = b->removed_semids[i].load();
+            if (std::find(removed_ids.begin(), removed_ids.end(), id) == removed_ids.end())
+                removed_ids.push_back(id);
+        }
+        b->retiring.store(1);
+    }
+    for (int id : removed_ids) {
+        OutsideRemoval r;
+        r.semid = id;
+        r.detected_at = b && b->removal_detected_at.load() ? b->removal_detected_at.load() : now;
+        for (const auto& s : mem.record.sets)
+            if (s.identity.semid == id) r.type = s.type;
+        mem.record.removed_outside.push_back(r);
+    }
+    mem.record.phase = RunPhase::Stopped;
+    mem.record.written_at = now;
+    write_record(mem, log);
+    if (mem.record.run.anchor_shmid >= 0) {
+        // Destroyed once the last child detaches; nothing is left behind.
+        (void)probe.remove_anchor(mem.record.run.anchor_shmid);
+    }
+}
+
+}  // namespace semguard
