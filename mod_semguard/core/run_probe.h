@@ -18,6 +18,7 @@ enum class ProcessState { Running, Zombie, Absent };
 struct ProcessInfo {
     ProcessState state = ProcessState::Absent;
     uint64_t start_ticks = 0;  // /proc/PID/stat field 22: clock ticks after boot
+    pid_t parent = 0;          // field 4: tells the server's children from others
 };
 
 struct AnchorInfo {
