@@ -69,10 +69,17 @@ HeadroomVerdict assess_headroom(const HeadroomInput& in) {
     const long sems_after = in.usage.semaphores + in.need.semaphores;
     const std::string need_text = num(in.need.arrays) + (in.need.exact ? "" : " (at most)") +
                                   " arrays and " + num(in.need.semaphores) + " semaphores";
+    // Where undo structures are bounded (SEMMNU, SEMUME: Solaris, the BSDs), each
+    // process locking with SEM_UNDO needs one, with one entry per set it uses.
+    const long sets_per_process = in.need.arrays;
+    const long undo_needed = l.undo_enforced ? in.max_processes : 0;
     v.summary = "mutexes: " + mechs + "; SysV arrays " + num(in.usage.arrays) + "/" +
                 num(l.semmni) + " in use, semaphores " + num(in.usage.semaphores) + "/" +
                 num(l.semmns) + " in use; this configuration needs " + need_text +
-                (l.undo_enforced ? "" : "; undo structures are not limited on this OS");
+                (l.undo_enforced ? "; undo structures: up to " + num(undo_needed) + " of " +
+                                       num(l.semmnu) + " (SEMMNU), " + num(sets_per_process) +
+                                       " entries per process of " + num(l.semume) + " (SEMUME)"
+                                 : "; undo structures are not limited on this OS");
     v.sysctl_line = sysctl_line_for(l, arrays_after, sems_after);
 
     const long free_arrays = l.semmni - in.usage.arrays;
@@ -100,6 +107,17 @@ HeadroomVerdict assess_headroom(const HeadroomInput& in) {
             " (permanently: kernel.sem in /etc/sysctl.d/), find the owners of the sets in use "
             "with `ipcs -s -c` and `ipcs -s -i ID`" +
             (alts.empty() ? std::string() : ", or use " + alts + " instead of sysvsem"));
+        return v;
+    }
+
+    if (l.undo_enforced && (undo_needed > l.semmnu || sets_per_process > l.semume)) {
+        // Not a start failure: children fail later, under load, when they lock.
+        v.state = HeadroomState::Warn;
+        v.warning = "undo structures are short: up to " + num(undo_needed) +
+                    " processes lock with SEM_UNDO but SEMMNU is " + num(l.semmnu) + ", and each "
+                    "uses " + num(sets_per_process) + " undo entries of SEMUME " + num(l.semume) +
+                    "; children will fail with ENOSPC under load. Raise SEMMNU/SEMUME or use " +
+                    (alts.empty() ? std::string("another Mutex mechanism") : alts);
         return v;
     }
 

@@ -23,6 +23,9 @@ struct HeadroomInput {
     // Mechanisms APR offers here besides sysvsem, best first: "pthread" (robust
     // process-shared mutexes), "fcntl", "flock", "posixsem".
     std::vector<std::string> alternatives;
+    // Processes that may hold SEM_UNDO entries at once (children + parent); only
+    // used where the OS bounds undo structures (SemLimits::undo_enforced).
+    long max_processes = 0;
 };
 
 struct HeadroomVerdict {

@@ -40,8 +40,8 @@ std::vector<ReclaimedView> views_of(const std::vector<RecordedSet>& sets, pid_t 
 
 // The first pass of a start: read what the previous run left, reclaim, and
 // begin a new run with its anchor.
-void start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
-               Logger& log) {
+Snapshot start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
+                  Logger& log) {
     mem = RunMemory{};
     mem.started = true;
     mem.started_at = in.now;
@@ -153,6 +153,7 @@ void start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe&
     mem.record = Record{};
     mem.record.instance = in.instance;
     mem.record.run = run;
+    return live;
 }
 
 // Sets of earlier passes that still exist unchanged: the process-pool ones
@@ -230,7 +231,11 @@ void protect_sets(RunMemory& mem, SemKernel& kernel, Logger& log) {
 
 PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
                        Logger& log) {
-    if (in.kind == PassKind::Preflight || !mem.started) start_run(in, mem, kernel, probe, log);
+    // The sets that exist before this pass creates any. Right after a reclaim the
+    // listing taken for it serves: removals only shrink what was there.
+    Snapshot before;
+    if (in.kind == PassKind::Preflight || !mem.started)
+        before = start_run(in, mem, kernel, probe, log);
 
     if (in.kind == PassKind::FirstReal) {
         // httpd detached between the passes: the run's parent is a new process.
@@ -272,6 +277,7 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
         hi.warn_at_percent = in.settings.warn_at_percent;
         hi.held_by_own_stale_sets = static_cast<long>(mem.startup.kept.size());
         hi.alternatives = in.alternatives;
+        hi.max_processes = in.max_processes;
         mem.headroom = assess_headroom(hi);
         log_headroom(in, mem.headroom, log);
         if (!mem.headroom.failure.empty() && in.settings.refuse_start) {
@@ -282,7 +288,7 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
         }
     }
 
-    mem.before = take_snapshot(kernel);
+    mem.before = before.ok ? std::move(before) : take_snapshot(kernel);
     mem.record.sets = carried;
     mem.record.phase = RunPhase::Starting;
     mem.record.generation = in.generation;

@@ -48,6 +48,7 @@ struct PassInput {
     std::vector<MutexConfig> mutexes;
     ConfigFacts facts;
     std::vector<std::string> alternatives;  // mechanisms APR offers besides sysvsem
+    long max_processes = 0;                 // MaxRequestWorkers' processes + the parent
     uid_t user_uid = 0;                     // User
     gid_t group_gid = 0;                    // Group
     bool user_known = false;

@@ -61,6 +61,9 @@ PassInput pass_input(apr_pool_t* p, server_rec* s) {
     in.mutexes = mx.mutexes;
     in.facts = config_facts();
     in.alternatives = alternative_mechanisms();
+    int daemons = 0;
+    if (ap_mpm_query(AP_MPMQ_MAX_DAEMONS, &daemons) == APR_SUCCESS && daemons > 0)
+        in.max_processes = daemons + 1;
     httpd_user(in.user_uid, in.group_gid, in.user_known);
     if (!mx.errors.empty() && in.kind != PassKind::Preflight)
         HttpdLogger(s).log(Level::Warn, tag::kMutexConfigUnread,
