@@ -23,6 +23,15 @@ bool parse_reclaim_mode(const char* arg, ReclaimMode& out, std::string& error) {
     return false;
 }
 
+bool parse_on_off(const char* arg, bool& out, std::string& error) {
+    if (arg && (strcasecmp(arg, "on") == 0 || strcasecmp(arg, "off") == 0)) {
+        out = strcasecmp(arg, "on") == 0;
+        return true;
+    }
+    error = "must be On or Off, not '" + std::string(arg ? arg : "") + "'";
+    return false;
+}
+
 bool parse_percent(const char* arg, int& out, std::string& error) {
     const std::string text = arg ? arg : "";
     error = "must be a whole number of percent from 1 to 100, not '" + text + "'";

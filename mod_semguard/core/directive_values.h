@@ -12,6 +12,10 @@ namespace semguard {
 // "On", "Off", "DryRun", case-insensitive.
 bool parse_reclaim_mode(const char* arg, ReclaimMode& out, std::string& error);
 
+// "On" or "Off", case-insensitive. (httpd's own FLAG directives ignore extra
+// words; these are parsed as one argument so that "On On" is an error.)
+bool parse_on_off(const char* arg, bool& out, std::string& error);
+
 // An integer percentage 1..100, nothing else (no sign, no suffix, no spaces).
 bool parse_percent(const char* arg, int& out, std::string& error);
 

@@ -90,12 +90,13 @@ HeadroomVerdict assess_headroom(const HeadroomInput& in) {
 
     if (arrays_short || sems_short) {
         v.state = HeadroomState::Critical;
-        const std::string what = arrays_short ? "arrays (SEMMNI)" : "semaphores (SEMMNS)";
+        const std::string what =
+            arrays_short ? "semaphore arrays (SEMMNI)" : "semaphores (SEMMNS)";
         const long limit = arrays_short ? l.semmni : l.semmns;
         const long used = arrays_short ? in.usage.arrays : in.usage.semaphores;
         const long needed = arrays_short ? in.need.arrays : in.need.semaphores;
         v.failure.push_back(
-            "httpd cannot create its SysV semaphore mutexes: the kernel's limit on semaphore " +
+            "httpd cannot create its SysV semaphore mutexes: the kernel's limit on " +
             what + " is reached, so semget() will fail with ENOSPC and httpd will stop with "
             "\"(28)No space left on device: AH00023: Couldn't create the ... mutex\"");
         v.failure.push_back("limit " + num(limit) + ", in use " + num(used) + ", free " +

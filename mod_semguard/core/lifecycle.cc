@@ -17,13 +17,6 @@ namespace {
 
 constexpr uint64_t kAnchorBytes = 4096;
 
-std::vector<std::string> sysv_types(const std::vector<MutexConfig>& mutexes) {
-    std::vector<std::string> out;
-    for (const auto& m : mutexes)
-        if (m.type != "default" && m.sysv()) out.push_back(m.type);
-    return out;
-}
-
 void write_record(RunMemory& mem, Logger& log) {
     if (SysStatus st = write_state_file(mem.settings.state_file, mem.record); !st) {
         log.log(Level::Warn, tag::kStateUnwritable,
@@ -252,12 +245,18 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
 
     // What this pass will create: known exactly after a real pass of this run.
     Projection need = project_need(in.mutexes, in.facts, in.kind);
-    const auto types = sysv_types(in.mutexes);
-    if (in.kind == PassKind::Restart && mem.last_created >= 0 && types == mem.last_sysv_types) {
+    // ... unless the configuration changed in a way the projection sees.
+    const bool same_projection = need.arrays == mem.last_projection.arrays &&
+                                 need.semaphores == mem.last_projection.semaphores &&
+                                 need.exact == mem.last_projection.exact;
+    if (in.kind == PassKind::Restart && mem.last_created >= 0 && same_projection) {
         need.arrays = need.semaphores = mem.last_created;
         need.exact = true;
     }
     mem.need = need;
+    // From here on the record lists only what exists: a refused pass must not
+    // leave the previous generation's removed sets looking like a removal from outside.
+    mem.record.sets = carried;
 
     auto limits = kernel.limits();
     auto usage = kernel.usage();
@@ -282,8 +281,9 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
         log_headroom(in, mem.headroom, log);
         if (!mem.headroom.failure.empty() && in.settings.refuse_start) {
             log.log(Level::Emerg, tag::kRefuseStart,
-                    "SemGuardRefuseStart On: not starting, no mutex has been created (httpd "
-                    "reports this as AH00015 \"Unable to open logs\")");
+                    "SemGuardRefuseStart On: not starting, no mutex of this pass has been "
+                    "created (httpd then reports \"Unable to open logs\": AH00015 at a start, "
+                    "AH00019 at a restart)");
             return PassVerdict::Refuse;
         }
     }
@@ -337,7 +337,7 @@ void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& 
     add(late_new, late_type);
     if (in.kind != PassKind::Preflight) {
         mem.last_created = static_cast<long>(early_new.size() + late_new.size());
-        mem.last_sysv_types = sysv_types(in.mutexes);
+        mem.last_projection = project_need(in.mutexes, in.facts, in.kind);
     }
     if (in.settings.protect && in.user_known) protect_sets(mem, kernel, log);
 

@@ -68,7 +68,7 @@ struct RunMemory {
     HeadroomVerdict headroom;
     Projection need;
     long last_created = -1;           // sets the last real pass created: a restart's exact need
-    std::vector<std::string> last_sysv_types;
+    Projection last_projection;       // what that pass was projected to create
     Snapshot before;                  // at begin_pass
     Snapshot after_mpm;               // at mark_after_mpm
     uint64_t reclaimed_total = 0;

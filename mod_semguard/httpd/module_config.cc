@@ -50,16 +50,21 @@ const char* set_warn_at(cmd_parms* cmd, void*, const char* arg) {
     return nullptr;
 }
 
-const char* set_refuse_start(cmd_parms* cmd, void*, int flag) {
+const char* set_on_off(cmd_parms* cmd, const char* name, const char* arg, int& out) {
     if (const char* err = global_only(cmd)) return err;
-    config_of(cmd->server)->refuse_start = flag ? 1 : 0;
+    bool on = false;
+    std::string error;
+    if (!parse_on_off(arg, on, error)) return to_error(cmd->pool, std::string(name) + " " + error);
+    out = on ? 1 : 0;
     return nullptr;
 }
 
-const char* set_protect(cmd_parms* cmd, void*, int flag) {
-    if (const char* err = global_only(cmd)) return err;
-    config_of(cmd->server)->protect = flag ? 1 : 0;
-    return nullptr;
+const char* set_refuse_start(cmd_parms* cmd, void*, const char* arg) {
+    return set_on_off(cmd, directive::kRefuseStart, arg, config_of(cmd->server)->refuse_start);
+}
+
+const char* set_protect(cmd_parms* cmd, void*, const char* arg) {
+    return set_on_off(cmd, directive::kProtect, arg, config_of(cmd->server)->protect);
 }
 
 }  // namespace
@@ -76,14 +81,14 @@ const command_rec kCommands[] = {
                   RSRC_CONF,
                   "Percent of SEMMNI/SEMMNS in use after start that triggers a warning, "
                   "1-100 (default 80)"),
-    AP_INIT_FLAG(directive::kRefuseStart, reinterpret_cast<cmd_func>(set_refuse_start), nullptr,
-                 RSRC_CONF,
-                 "On|Off: stop the start when the semaphore limits cannot hold this "
-                 "configuration (default Off)"),
-    AP_INIT_FLAG(directive::kProtect, reinterpret_cast<cmd_func>(set_protect), nullptr,
-                 RSRC_CONF,
-                 "On|Off: re-own each set to root:Group mode 0660 so that User cannot remove "
-                 "it (default Off)"),
+    AP_INIT_TAKE1(directive::kRefuseStart, reinterpret_cast<cmd_func>(set_refuse_start), nullptr,
+                  RSRC_CONF,
+                  "On|Off: stop the start when the semaphore limits cannot hold this "
+                  "configuration (default Off)"),
+    AP_INIT_TAKE1(directive::kProtect, reinterpret_cast<cmd_func>(set_protect), nullptr,
+                  RSRC_CONF,
+                  "On|Off: re-own each set to root:Group mode 0660 so that User cannot remove "
+                  "it (default Off)"),
     {nullptr, {nullptr}, nullptr, 0, RAW_ARGS, nullptr},
 };
 
