@@ -78,6 +78,9 @@ struct RunMemory {
 
 enum class PassVerdict { Proceed, Refuse };
 
+// Writes mem.record to the state file; a failure is logged (SG0206), not fatal.
+void save_record(RunMemory& mem, Logger& log);
+
 PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
                        Logger& log);
 void mark_after_mpm(RunMemory& mem, SemKernel& kernel);
