@@ -169,10 +169,14 @@ std::string certain_process_lifetime_type(const std::vector<MutexConfig>& mutexe
         if (m.type == "default" || !m.sysv()) continue;
         const TypeKnowledge* k = knowledge_of(m.type);
         if (k && k->lifetime != Lifetime::Process) continue;
-        TypeNeed n = need_of(m.type, facts, PassKind::Preflight);
-        if (k && n.sets == 0 && n.certain) continue;
+        // The set may come from any pass: mod_ssl's in the first, mod_watchdog's later.
+        const TypeNeed first = need_of(m.type, facts, PassKind::Preflight);
+        const TypeNeed later = need_of(m.type, facts, PassKind::FirstReal);
+        const bool certain = first.certain && later.certain;
+        const int sets = first.sets + later.sets;
+        if (k && sets == 0 && certain) continue;
         candidates.push_back(m.type);
-        expected = (k && n.certain) ? n.sets : -1;
+        expected = (k && certain) ? sets : -1;
     }
     if (candidates.size() != 1) return "";
     if (expected >= 0 && count > expected) return "";

@@ -34,8 +34,9 @@ std::string percent_decode(std::string_view in) {
 
 enum class RefreshParse { Ok, NotANumber };
 
-// A decimal integer with an optional sign, clamped to the refresh range; digits
-// beyond what a long long holds saturate instead of overflowing.
+// A decimal integer with an optional sign, clamped to the refresh range. Digits
+// stop accumulating once the value is past the maximum, so no run of digits can
+// overflow.
 RefreshParse parse_refresh_seconds(const std::string& text, int& seconds) {
     std::size_t i = 0;
     bool negative = false;
@@ -57,10 +58,15 @@ RefreshParse parse_refresh_seconds(const std::string& text, int& seconds) {
 }
 
 bool format_for_key(const std::string& key, StatusFormat& format) {
-    if (key == "auto") return format = StatusFormat::Auto, true;
-    if (key == "json") return format = StatusFormat::Json, true;
-    if (key == "metrics") return format = StatusFormat::Metrics, true;
-    return false;
+    if (key == "auto")
+        format = StatusFormat::Auto;
+    else if (key == "json")
+        format = StatusFormat::Json;
+    else if (key == "metrics")
+        format = StatusFormat::Metrics;
+    else
+        return false;
+    return true;
 }
 
 StatusQuery failure(const char* why) {

@@ -60,6 +60,7 @@ int status_handler(request_rec* r) {
         opt.now = static_cast<int64_t>(std::time(nullptr));
         opt.base_path = r->uri ? r->uri : "";
         const std::string body = render_status(q.format, model_for(r), opt);
+        if (body.empty()) return HTTP_INTERNAL_SERVER_ERROR;  // only when memory ran out
         if (q.refresh > 0 && q.format == StatusFormat::Html)
             apr_table_setn(r->headers_out, "Refresh", apr_itoa(r->pool, q.refresh));
         return send_text(r, HTTP_OK, status_content_type(q.format), body);
