@@ -1,5 +1,5 @@
 // ?json: one JSON document, schema "mod_semguard.status/1", documented field by
-// field in docs/status-json.md. Fields are only ever added within a schema
+// field in README.md. Fields are only ever added within a schema
 // version; renaming or removing one means "mod_semguard.status/2".
 #pragma once
 

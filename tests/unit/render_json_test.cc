@@ -136,10 +136,10 @@ TEST(RenderJson, HostileStringsAreEscaped) {
                          "\\ufffd\\ufffd end\""));
 }
 
-// Every member name the renderer writes is documented in docs/status-json.md.
+// Every member name the renderer writes is documented in README.md.
 TEST(RenderJson, EveryFieldIsDocumented) {
-    std::ifstream in(std::string(SEMGUARD_SOURCE_DIR) + "/docs/status-json.md");
-    ASSERT_TRUE(in) << "docs/status-json.md is missing";
+    std::ifstream in(std::string(SEMGUARD_SOURCE_DIR) + "/README.md");
+    ASSERT_TRUE(in) << "README.md is missing";
     std::stringstream doc;
     doc << in.rdbuf();
 
