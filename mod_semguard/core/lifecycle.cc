@@ -69,6 +69,7 @@ Snapshot start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunPr
         rs.httpd_uid = in.user_uid;
         rs.httpd_uid_known = in.user_known;
         rs.report_post_mortem = latest;
+        rs.record_path = file;
         ReclaimOutcome out = reclaim_previous_run(kernel, probe, state.record, live.sets, rs, log);
         const pid_t old_pid = state.record.run.parent_pid;
         for (auto& v : views_of(out.removed, old_pid)) mem.startup.reclaimed.push_back(v);
@@ -81,8 +82,10 @@ Snapshot start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunPr
         }
         mem.reclaimed_total += out.removed.size();
         mem.kept_total += out.kept.size();
-        for (const auto& s : state.record.sets) ours.push_back(s.identity.semid);
+        // Still ours: what was kept or only dry-run. A recorded id that now
+        // names another set is not ours, and may well be a look-alike.
         for (const auto& k : out.kept) ours.push_back(k.set.identity.semid);
+        for (const auto& w : out.would_remove) ours.push_back(w.identity.semid);
 
         // Keep the record of sets that are still there, or let it go.
         const bool unfinished = !out.kept.empty() || !out.would_remove.empty();
@@ -138,6 +141,10 @@ Snapshot start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunPr
     mem.record = Record{};
     mem.record.instance = in.instance;
     mem.record.run = run;
+    mem.record.generation = in.generation;
+    mem.record.written_at = in.now;
+    // Name the new anchor on disk at once: a crash from here on finds it.
+    if (run.anchor_shmid >= 0) save_record(mem, log);
     return live;
 }
 

@@ -24,7 +24,8 @@ public:
     // SEM_INFO; highest_index is -1 when no set exists (the kernel then returns 0).
     SysResult<SemUsage> usage() override;
     // SEM_STAT_ANY for every index up to the highest in use: one syscall per index,
-    // and no permission check, so sets of every owner are seen.
+    // and no permission check, so sets of every owner are seen. Not atomic: a set
+    // created during the walk above the highest index of its start is not listed.
     SysResult<std::vector<SetInfo>> list_sets() override;
     SysResult<SetInfo> stat_set(int semid) override;
     SysResult<std::vector<SemState>> read_states(int semid, unsigned long nsems) override;

@@ -149,7 +149,8 @@ ReclaimOutcome reclaim_previous_run(SemKernel& kernel, RunProbe& probe, const Re
                           previous.instance.server_root + ", config " +
                           previous.instance.config_file + ")";
         log.log(Level::Warn, tag::kStateRejected,
-                "state file not used: " + out.run_verdict + "; nothing is reclaimed");
+                "state file " + settings.record_path + " not used: " + out.run_verdict +
+                    "; nothing of it is reclaimed");
         return out;
     }
 

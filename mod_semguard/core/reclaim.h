@@ -30,6 +30,7 @@ struct ReclaimSettings {
     uid_t httpd_uid = 0;          // User: for listing look-alike sets
     bool httpd_uid_known = false;
     bool report_post_mortem = true;  // false for parked records of older runs
+    std::string record_path;         // where the record was read, for messages
 };
 
 struct KeptSet {

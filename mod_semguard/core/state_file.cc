@@ -64,6 +64,12 @@ std::string octal_mode(mode_t mode) {
     return buf;
 }
 
+StateFileResult missing() {
+    StateFileResult r;
+    r.outcome = StateFileOutcome::Missing;
+    return r;
+}
+
 StateFileResult rejected(std::string reason) {
     StateFileResult r;
     r.outcome = StateFileOutcome::Rejected;
@@ -129,7 +135,7 @@ StateFileResult read_checked(const std::string& path, uid_t required_owner, size
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC | O_NONBLOCK));
     if (fd.get() < 0) {
         const int code = errno;
-        if (code == ENOENT) return StateFileResult{};  // Missing
+        if (code == ENOENT) return missing();
         if (code == ELOOP) return rejected("is a symbolic link");
         if (code == ENXIO)
             return rejected("not a regular file");  // a socket, or a device without driver
@@ -236,6 +242,23 @@ SysStatus write_and_rename(int raw_fd, const std::string& temp_path, const std::
     return {};
 }
 
+// Unlinks the temp file on every way out, exceptions included, until the
+// rename has consumed it.
+class TempFileGuard {
+public:
+    explicit TempFileGuard(const std::string& path) : path_(path) {}
+    TempFileGuard(const TempFileGuard&) = delete;
+    TempFileGuard& operator=(const TempFileGuard&) = delete;
+    ~TempFileGuard() {
+        if (armed_) ::unlink(path_.c_str());
+    }
+    void renamed() { armed_ = false; }
+
+private:
+    const std::string& path_;
+    bool armed_ = true;
+};
+
 SysStatus write_checked(const std::string& path, const Record& record) {
     const std::string text = encode_record(record);
     if (text.empty()) return error_with(ENOMEM, "encode_record");
@@ -245,10 +268,9 @@ SysStatus write_checked(const std::string& path, const Record& record) {
     std::string temp_path;
     SysResult<int> fd = create_temp(parts, temp_path);
     if (!fd) return fd.error();
-    if (SysStatus s = write_and_rename(*fd, temp_path, path, text); !s) {
-        ::unlink(temp_path.c_str());
-        return s;
-    }
+    TempFileGuard guard(temp_path);
+    if (SysStatus s = write_and_rename(*fd, temp_path, path, text); !s) return s;
+    guard.renamed();
     // A failure here leaves the new file in place, but a power loss could still
     // bring the old one back; the caller hears about it.
     return fsync_directory(dir_to_open(parts));
@@ -308,7 +330,6 @@ SysStatus write_state_file(const std::string& path, const Record& record) {
     try {
         return write_checked(path, record);
     } catch (const std::bad_alloc&) {
-        // The temp file, if any, stays; remove_stale_temp_files takes it at the next start.
         return SysError{ENOMEM, "write_state_file"};
     }
 }

@@ -78,6 +78,10 @@ PassInput pass_input(apr_pool_t* p, server_rec* s) {
 apr_status_t generation_end_cleanup(void* data) {
     auto* s = static_cast<server_rec*>(data);
     guarded<int>(s, "shutdown check", 0, [&] {
+        // A start that failed before core opened the error log never flushed:
+        // say it now, to wherever httpd's own messages go.
+        HttpdLogger direct(s);
+        flush_deferred(run_memory().deferred, direct);
         if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_EXITING) {
             HttpdLogger log(s);
             parent_exit(run_memory(), g_kernel, g_probe, log, wall_clock());
