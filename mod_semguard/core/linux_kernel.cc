@@ -233,6 +233,7 @@ std::optional<ProcessInfo> parse_proc_stat(const std::string& text) {
         pos = end;
     }
     const std::string& state = fields[0];
+    const std::string& ppid = fields[1];
     const std::string& start = fields[19];
     if (state.size() != 1 || start.empty()) return std::nullopt;
     for (char c : start) {
@@ -243,6 +244,10 @@ std::optional<ProcessInfo> parse_proc_stat(const std::string& text) {
     errno = 0;
     info.start_ticks = std::strtoull(start.c_str(), nullptr, 10);
     if (errno == ERANGE) return std::nullopt;
+    char* end = nullptr;
+    const long parent = std::strtol(ppid.c_str(), &end, 10);
+    if (end == ppid.c_str() || *end != '\0' || parent < 0 || parent > INT32_MAX) return std::nullopt;
+    info.parent = static_cast<pid_t>(parent);
     // Z: exited, not yet reaped. X: dead and being released this instant. Both
     // have run exit_sem() and detached every segment: they hold nothing.
     switch (state[0]) {

@@ -1,0 +1,154 @@
+// The RunProbe contract, same suite and instances as sem_kernel_contract.cc:
+// processes as /proc shows them, and the shared-memory anchor whose attach
+// count follows every process that inherited it.
+#include <cctype>
+#include <optional>
+
+#include "kernel_contract.h"
+
+namespace semguard {
+namespace {
+
+// ---- processes --------------------------------------------------------------------
+
+TEST_P(KernelContract, ThisProcessRunsWithAStableStartTime) {
+    SysResult<ProcessInfo> first = probe().process(probe().self_pid());
+    ASSERT_TRUE(Ok(first));
+    EXPECT_EQ(first->state, ProcessState::Running);
+    EXPECT_GT(first->start_ticks, 0u);
+    SysResult<ProcessInfo> second = probe().process(probe().self_pid());
+    ASSERT_TRUE(Ok(second));
+    EXPECT_EQ(second->state, ProcessState::Running);
+    EXPECT_EQ(second->start_ticks, first->start_ticks);
+}
+
+TEST_P(KernelContract, AChildRunsThenIsAZombieThenIsAbsent) {
+    SysResult<ProcessInfo> self = probe().process(probe().self_pid());
+    ASSERT_TRUE(Ok(self));
+    auto child = world().fork_child();
+    ASSERT_TRUE(Ok(child));
+    const pid_t pid = (*child)->pid();
+    ASSERT_NE(pid, probe().self_pid());
+
+    SysResult<ProcessInfo> running = probe().process(pid);
+    ASSERT_TRUE(Ok(running));
+    EXPECT_EQ(running->state, ProcessState::Running);
+    EXPECT_GE(running->start_ticks, self->start_ticks);
+
+    ASSERT_TRUE(Ok((*child)->exit_unreaped()));
+    SysResult<ProcessInfo> zombie = probe().process(pid);
+    ASSERT_TRUE(Ok(zombie));
+    EXPECT_EQ(zombie->state, ProcessState::Zombie);
+    EXPECT_EQ(zombie->start_ticks, running->start_ticks);
+
+    ASSERT_TRUE(Ok((*child)->reap()));
+    SysResult<ProcessInfo> absent = probe().process(pid);
+    ASSERT_TRUE(Ok(absent));
+    EXPECT_EQ(absent->state, ProcessState::Absent);
+}
+
+TEST_P(KernelContract, NoProcessHasAPidBelowOne) {
+    for (pid_t pid : {0, -1}) {
+        SysResult<ProcessInfo> info = probe().process(pid);
+        ASSERT_TRUE(Ok(info));
+        EXPECT_EQ(info->state, ProcessState::Absent) << "pid " << pid;
+    }
+}
+
+TEST_P(KernelContract, BootIdIsStableAndTrimmed) {
+    const std::string id = probe().boot_id();
+    ASSERT_FALSE(id.empty());
+    for (char c : id) {
+        EXPECT_FALSE(std::isspace(static_cast<unsigned char>(c))) << "in '" << id << "'";
+    }
+    EXPECT_EQ(probe().boot_id(), id);
+}
+
+// ---- the anchor ---------------------------------------------------------------------
+
+TEST_P(KernelContract, ANewAnchorIsOursAndAttachedOnce) {
+    const int64_t before = world().now();
+    SysResult<AnchorMapping> anchor = probe().create_anchor(4096);
+    ASSERT_TRUE(Ok(anchor));
+    const AnchorInfo& info = anchor->info;
+    EXPECT_GE(info.shmid, 0);
+    EXPECT_NE(anchor->address, nullptr);
+    EXPECT_EQ(info.creator_pid, probe().self_pid());
+    EXPECT_EQ(info.cuid, probe().effective_uid());
+    EXPECT_EQ(info.mode, 0600u);
+    EXPECT_EQ(info.size, 4096u);
+    EXPECT_EQ(info.attached, 1u);
+    EXPECT_GE(info.ctime, before);
+    EXPECT_LE(info.ctime, world().now());
+    EXPECT_EQ(info.dtime, 0);
+    EXPECT_FALSE(info.marked_for_removal);
+
+    SysResult<std::optional<AnchorInfo>> stat = probe().stat_anchor(info.shmid);
+    ASSERT_TRUE(Ok(stat));
+    ASSERT_TRUE(stat->has_value());
+    EXPECT_EQ((*stat)->attached, 1u);
+    EXPECT_EQ((*stat)->ctime, info.ctime);
+}
+
+TEST_P(KernelContract, AnchorAttachCountFollowsForkedChildren) {
+    SysResult<AnchorMapping> anchor = probe().create_anchor(4096);
+    ASSERT_TRUE(Ok(anchor));
+    const int shmid = anchor->info.shmid;
+
+    auto child = world().fork_child();
+    ASSERT_TRUE(Ok(child));
+    SysResult<std::optional<AnchorInfo>> stat = probe().stat_anchor(shmid);
+    ASSERT_TRUE(Ok(stat));
+    ASSERT_TRUE(stat->has_value());
+    EXPECT_EQ((*stat)->attached, 2u);
+
+    const int64_t before_exit = world().now();
+    // A zombie has already detached: the count falls before anyone reaps it.
+    ASSERT_TRUE(Ok((*child)->exit_unreaped()));
+    stat = probe().stat_anchor(shmid);
+    ASSERT_TRUE(Ok(stat));
+    ASSERT_TRUE(stat->has_value());
+    EXPECT_EQ((*stat)->attached, 1u);
+    EXPECT_GE((*stat)->dtime, before_exit);
+    EXPECT_LE((*stat)->dtime, world().now());
+    EXPECT_FALSE((*stat)->marked_for_removal);
+    ASSERT_TRUE(Ok((*child)->reap()));
+}
+
+TEST_P(KernelContract, ARemovedAnchorLastsUntilItsLastDetach) {
+    SysResult<AnchorMapping> anchor = probe().create_anchor(4096);
+    ASSERT_TRUE(Ok(anchor));
+    const int shmid = anchor->info.shmid;
+
+    ASSERT_TRUE(Ok(probe().remove_anchor(shmid)));
+    SysResult<std::optional<AnchorInfo>> stat = probe().stat_anchor(shmid);
+    ASSERT_TRUE(Ok(stat));
+    ASSERT_TRUE(stat->has_value()) << "still attached here, so it must still exist";
+    EXPECT_TRUE((*stat)->marked_for_removal);
+    EXPECT_EQ((*stat)->attached, 1u);
+
+    ASSERT_TRUE(Ok(world().detach(*anchor)));
+    stat = probe().stat_anchor(shmid);
+    ASSERT_TRUE(Ok(stat));
+    EXPECT_FALSE(stat->has_value());
+
+    SysStatus again = probe().remove_anchor(shmid);
+    ASSERT_FALSE(again.ok());
+    EXPECT_TRUE(again.error().code == EINVAL || again.error().code == EIDRM)
+        << again.error().describe();
+}
+
+TEST_P(KernelContract, StatOfAnUnknownAnchorIdIsNothing) {
+    SysResult<AnchorMapping> anchor = probe().create_anchor(4096);
+    ASSERT_TRUE(Ok(anchor));
+    const int shmid = anchor->info.shmid;
+    // A free index, and the anchor's own index with another sequence number.
+    for (int other : {shmid + 1, shmid + 32768}) {
+        SysResult<std::optional<AnchorInfo>> stat = probe().stat_anchor(other);
+        ASSERT_TRUE(Ok(stat));
+        EXPECT_FALSE(stat->has_value()) << "id " << other;
+    }
+}
+
+}  // namespace
+}  // namespace semguard
