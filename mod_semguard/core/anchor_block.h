@@ -6,7 +6,10 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace semguard {
 
@@ -16,6 +19,7 @@ constexpr int kAnchorMaxRemovals = 16;
 struct AnchorBlock {
     uint32_t magic;
     uint32_t size;                                // sizeof(AnchorBlock) of the writer
+    char instance[17];                            // InstanceIdentity::digest(), NUL-terminated
     std::atomic<int64_t> live_generation;         // whose recorded sets must exist
     std::atomic<uint32_t> retiring;               // the parent is removing them itself
     std::atomic<uint32_t> removal_reported;       // 0 until one process reported
@@ -29,11 +33,18 @@ static_assert(std::atomic<int64_t>::is_always_lock_free, "shared atomics must be
 static_assert(std::atomic<uint32_t>::is_always_lock_free, "shared atomics must be lock-free");
 
 // Initialise a fresh block in place (the segment arrives zero-filled).
-void anchor_init(void* memory, int64_t generation);
+void anchor_init(void* memory, int64_t generation, const std::string& instance_digest = "");
 
-// The block at `memory`, or nullptr if it is not one of ours.
+// The block at `memory`, or nullptr if it is not one of ours. `bytes` bounds
+// the read where the memory is a copy.
 AnchorBlock* anchor_block(void* memory);
 const AnchorBlock* anchor_block(const void* memory);
+
+// The semids the run's processes found removed from outside, from a copy of a
+// dead run's block; empty if the copy is not a block of ours.
+std::vector<int> anchor_removals(const std::vector<unsigned char>& copy);
+// True when the copy is a block of the instance with this digest.
+bool anchor_of_instance(const std::vector<unsigned char>& copy, const std::string& digest);
 
 // Record a removal; returns true for exactly one caller per run (the reporter).
 bool anchor_note_removal(AnchorBlock& block, int semid, int64_t now);

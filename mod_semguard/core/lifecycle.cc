@@ -23,6 +23,29 @@ std::vector<ReclaimedView> views_of(const std::vector<RecordedSet>& sets, pid_t 
     return out;
 }
 
+// A start killed between creating its anchor and recording it leaves an anchor
+// that no record names. It is ours when it carries our instance's digest, and
+// stale when nothing is attached to it.
+void remove_orphan_anchors(const PassInput& in, RunProbe& probe, Logger& log) {
+    auto segments = probe.list_anchors();
+    if (!segments) return;
+    const std::string digest = in.instance.digest();
+    int removed = 0;
+    for (const auto& a : segments.value()) {
+        if (a.key != 0 || a.cuid != probe.effective_uid() || a.mode != 0600 ||
+            a.size != kAnchorBytes || a.attached != 0 || a.marked_for_removal)
+            continue;
+        auto copy = probe.read_anchor(a.shmid, sizeof(AnchorBlock));
+        if (!copy || !anchor_of_instance(copy.value(), digest)) continue;
+        if (probe.remove_anchor(a.shmid)) ++removed;
+    }
+    if (removed > 0)
+        log.log(Level::Info, tag::kReclaimed,
+                "removed " + std::to_string(removed) +
+                    " anchor segment(s) of earlier starts of this server that were killed "
+                    "before recording them");
+}
+
 // The first pass of a start: read what the previous run left, reclaim, and
 // begin a new run with its anchor.
 Snapshot start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
@@ -100,6 +123,8 @@ Snapshot start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunPr
         }
     }
 
+    if (in.settings.reclaim == ReclaimMode::On) remove_orphan_anchors(in, probe, log);
+
     if (live.ok && in.user_known) {
         for (const auto& s : find_lookalikes(live.sets, in.user_uid, ours)) {
             const bool removed_now = std::any_of(
@@ -136,7 +161,7 @@ Snapshot start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunPr
         run.anchor_creator = anchor->info.creator_pid;
         run.anchor_ctime = anchor->info.ctime;
         mem.anchor = anchor->address;
-        anchor_init(mem.anchor, in.generation);
+        anchor_init(mem.anchor, in.generation, in.instance.digest());
     }
     mem.record = Record{};
     mem.record.instance = in.instance;

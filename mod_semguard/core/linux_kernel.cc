@@ -14,6 +14,11 @@
 #include <sys/shm.h>
 #include <unistd.h>
 
+#ifndef SHM_STAT_ANY
+#define SHM_STAT_ANY 15  // Linux 4.17; older glibc headers lack the name
+#endif
+
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -69,6 +74,7 @@ SetInfo set_info_from(int semid, const struct semid_ds& ds) {
 AnchorInfo anchor_info_from(int shmid, const struct shmid_ds& ds) {
     AnchorInfo info;
     info.shmid = shmid;
+    info.key = static_cast<int32_t>(ds.shm_perm.__key);
     info.creator_pid = ds.shm_cpid;
     info.cuid = ds.shm_perm.cuid;
     info.mode = ds.shm_perm.mode & 0777;
@@ -340,6 +346,36 @@ SysStatus LinuxRunProbe::remove_anchor(int shmid) {
         return sys_error_now(shmctl_call("IPC_RMID", shmid));
     }
     return {};
+}
+
+SysResult<std::vector<AnchorInfo>> LinuxRunProbe::list_anchors() {
+    struct shm_info info {};
+    const int highest = ::shmctl(0, SHM_INFO, reinterpret_cast<struct shmid_ds*>(&info));
+    if (highest < 0) return sys_error_now(shmctl_call("SHM_INFO", 0));
+    std::vector<AnchorInfo> out;
+    for (int index = 0; index <= highest; ++index) {
+        struct shmid_ds ds {};
+        const int shmid = ::shmctl(index, SHM_STAT_ANY, &ds);
+        if (shmid < 0) {
+            if (errno == EINVAL || errno == EACCES) continue;  // an empty slot
+            return sys_error_now(shmctl_call("SHM_STAT_ANY", index));
+        }
+        out.push_back(anchor_info_from(shmid, ds));
+    }
+    return out;
+}
+
+SysResult<std::vector<unsigned char>> LinuxRunProbe::read_anchor(int shmid, size_t bytes) {
+    struct shmid_ds ds {};
+    if (::shmctl(shmid, IPC_STAT, &ds) < 0) return sys_error_now(shmctl_call("IPC_STAT", shmid));
+    void* address = ::shmat(shmid, nullptr, SHM_RDONLY);
+    if (address == reinterpret_cast<void*>(-1))
+        return sys_error_now("shmat(" + std::to_string(shmid) + ", NULL, SHM_RDONLY)");
+    const size_t n = std::min(bytes, static_cast<size_t>(ds.shm_segsz));
+    std::vector<unsigned char> copy(static_cast<const unsigned char*>(address),
+                                    static_cast<const unsigned char*>(address) + n);
+    ::shmdt(address);
+    return copy;
 }
 
 }  // namespace semguard

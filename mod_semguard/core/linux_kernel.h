@@ -49,6 +49,8 @@ public:
     // IPC_RMID only: a segment still attached somewhere (this process included)
     // lives on, marked for removal, until its last detach.
     SysStatus remove_anchor(int shmid) override;
+    SysResult<std::vector<AnchorInfo>> list_anchors() override;
+    SysResult<std::vector<unsigned char>> read_anchor(int shmid, size_t bytes) override;
 };
 
 // Parses the text of /proc/PID/stat. The comm field (2) may hold spaces and ')',

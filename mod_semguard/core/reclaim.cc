@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "anchor_block.h"
 #include "attribution.h"
 #include "messages.h"
 
@@ -15,6 +16,7 @@ struct RunProof {
     std::string verdict;
     bool anchor_present = false;   // ours, with no attachment: to be removed
     int64_t last_exit = 0;         // shm_dtime: when the last process of the run went away
+    std::vector<int> removed_outside;  // what the run's processes noted in the anchor
 };
 
 std::string pid_text(pid_t pid) { return std::to_string(static_cast<long>(pid)); }
@@ -62,6 +64,12 @@ RunProof prove_run_over(RunProbe& probe, const Record& rec) {
     // process that was attached to ours has exited.
     p.anchor_present = ours;
     p.last_exit = ours ? a->dtime : 0;
+    if (ours) {
+        // A parent killed after a child found a set removed never wrote it down;
+        // the child noted it in the anchor.
+        if (auto copy = probe.read_anchor(run.anchor_shmid, sizeof(AnchorBlock)))
+            p.removed_outside = anchor_removals(copy.value());
+    }
     p.verdict = "the previous run (parent " + pid_text(run.parent_pid) + ") is over: " +
                 (ours ? "no process is attached to its anchor segment any more"
                       : "its anchor segment is gone");
@@ -236,14 +244,26 @@ ReclaimOutcome reclaim_previous_run(SemKernel& kernel, RunProbe& probe, const Re
 
     // Post-mortem: only for a run that did not stop cleanly.
     if (settings.report_post_mortem && proof.over &&
-        (previous.phase != RunPhase::Stopped || !previous.removed_outside.empty())) {
+        (previous.phase != RunPhase::Stopped || !previous.removed_outside.empty() ||
+         !proof.removed_outside.empty())) {
         std::string pm = "the previous run (parent pid " + old_pid + ", generation " +
                          std::to_string(previous.generation) + ") " +
                          (previous.phase == RunPhase::Stopped ? "shut down"
                                                               : "ended without a clean shutdown");
-        if (!previous.removed_outside.empty()) {
+        std::vector<OutsideRemoval> removals = previous.removed_outside;
+        for (int id : proof.removed_outside) {
+            if (std::any_of(removals.begin(), removals.end(),
+                            [id](const OutsideRemoval& r) { return r.semid == id; }))
+                continue;
+            OutsideRemoval r;
+            r.semid = id;
+            for (const auto& s : previous.sets)
+                if (s.identity.semid == id) r.type = s.type;
+            removals.push_back(r);
+        }
+        if (!removals.empty()) {
             std::string ids;
-            for (const auto& r : previous.removed_outside)
+            for (const auto& r : removals)
                 ids += (ids.empty() ? "" : ", ") + std::to_string(r.semid) + " (" +
                        (r.type.empty() ? "type unknown" : r.type) + ")";
             pm += "; while it ran, set(s) " + ids +

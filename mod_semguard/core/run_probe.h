@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sys_result.h"
 
@@ -23,6 +24,7 @@ struct ProcessInfo {
 
 struct AnchorInfo {
     int shmid = -1;
+    int32_t key = 0;
     pid_t creator_pid = 0;
     uid_t cuid = 0;
     unsigned mode = 0;
@@ -54,6 +56,11 @@ public:
     // nullopt: no segment with that id exists any more.
     virtual SysResult<std::optional<AnchorInfo>> stat_anchor(int shmid) = 0;
     virtual SysStatus remove_anchor(int shmid) = 0;
+    // Every shared-memory segment in this IPC namespace (SHM_STAT_ANY): how a
+    // start finds the anchor of a crashed start that no record names.
+    virtual SysResult<std::vector<AnchorInfo>> list_anchors() = 0;
+    // A copy of the first `bytes` of a segment, attached read-only for the copy.
+    virtual SysResult<std::vector<unsigned char>> read_anchor(int shmid, size_t bytes) = 0;
 };
 
 }  // namespace semguard

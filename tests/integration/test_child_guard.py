@@ -82,6 +82,27 @@ def test_outside_removal_is_named_once_and_in_the_post_mortem():
     s.assert_log_clean(allowed=STOCK_REMOVAL_NOISE + ["SG0301"])
 
 
+def test_post_mortem_names_a_removal_even_when_the_parent_was_killed():
+    """The parent never gets to write the record: the child's note in the
+    anchor segment is what the next start reads."""
+    s = Server()
+    s.start()
+    accept = semid_of(s, "mpm-accept")
+    parent = s.pids().parent
+    os.kill(parent, 19)  # SIGSTOP: it will neither exit cleanly nor write anything
+    mark = s.log_mark()
+    subprocess.run(["ipcrm", "-s", str(accept)], check=True)
+    wait_for(lambda: s.log_lines("SG0301", since=mark), timeout=20, what="a child's SG0301")
+    s.kill9()
+    mark = s.log_mark()
+    s.start()
+    pm = s.log_lines("SG0303", since=mark)
+    assert len(pm) == 1, pm
+    assert "ended without a clean shutdown" in pm[0], pm[0]
+    assert "%d (mpm-accept) were removed from outside" % accept in pm[0], pm[0]
+    s.assert_log_clean(allowed=STOCK_REMOVAL_NOISE + ["SG0301"])
+
+
 def test_protection_blocks_removal_by_user_and_survives_restarts():
     s = Server(extra="SemGuardProtect On")
     s.start()

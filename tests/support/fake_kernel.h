@@ -96,7 +96,7 @@ private:
 
 class FakeRunProbe : public RunProbe {
 public:
-    enum class Op { Process, CreateAnchor, StatAnchor, RemoveAnchor };
+    enum class Op { Process, CreateAnchor, StatAnchor, RemoveAnchor, ListAnchors, ReadAnchor };
 
     static constexpr pid_t kDefaultSelf = 4242;
     static constexpr uint64_t kDefaultSelfStart = 500000;
@@ -115,6 +115,8 @@ public:
     SysResult<std::optional<AnchorInfo>> stat_anchor(int shmid) override;
     // Attached somewhere: marked for removal until the last detach. Else gone.
     SysStatus remove_anchor(int shmid) override;
+    SysResult<std::vector<AnchorInfo>> list_anchors() override;
+    SysResult<std::vector<unsigned char>> read_anchor(int shmid, size_t bytes) override;
 
     // ---- the process table -------------------------------------------------
     // A running process attached to nothing (replaces whatever had that pid).

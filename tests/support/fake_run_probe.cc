@@ -4,6 +4,8 @@
 
 #include "fake_kernel.h"
 
+#include <algorithm>
+
 namespace semguard {
 
 namespace {
@@ -82,6 +84,22 @@ SysStatus FakeRunProbe::remove_anchor(int shmid) {
     anchor->info.marked_for_removal = true;
     destroy_if_released(shmid);
     return {};
+}
+
+SysResult<std::vector<AnchorInfo>> FakeRunProbe::list_anchors() {
+    if (auto failed = faults_.on_call(Op::ListAnchors, "shmctl(SHM_INFO)")) return *failed;
+    std::vector<AnchorInfo> out;
+    for (const auto& entry : anchors_) out.push_back(snapshot(entry.second));
+    return out;
+}
+
+SysResult<std::vector<unsigned char>> FakeRunProbe::read_anchor(int shmid, size_t bytes) {
+    const std::string call = "shmat(" + std::to_string(shmid) + ", NULL, SHM_RDONLY)";
+    if (auto failed = faults_.on_call(Op::ReadAnchor, call)) return *failed;
+    Anchor* anchor = find_anchor(shmid);
+    if (anchor == nullptr) return error_with(EINVAL, call);
+    const size_t n = std::min(bytes, anchor->memory.size());
+    return std::vector<unsigned char>(anchor->memory.begin(), anchor->memory.begin() + n);
 }
 
 // ---- the process table ----------------------------------------------------------
