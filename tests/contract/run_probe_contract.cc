@@ -152,3 +152,43 @@ TEST_P(KernelContract, StatOfAnUnknownAnchorIdIsNothing) {
 
 }  // namespace
 }  // namespace semguard
+
+namespace semguard {
+
+TEST_P(KernelContract, AnchorsAreListedAndReadBackWithoutAttachingForGood) {
+    auto created = probe().create_anchor(4096);
+    ASSERT_TRUE(created.ok()) << created.error().describe();
+    const AnchorMapping& mapping = created.value();
+    auto* bytes = static_cast<unsigned char*>(mapping.address);
+    bytes[0] = 0x53;
+    bytes[4095] = 0x47;
+
+    auto listed = probe().list_anchors();
+    ASSERT_TRUE(listed.ok()) << listed.error().describe();
+    bool found = false;
+    for (const auto& a : listed.value()) {
+        if (a.shmid != mapping.info.shmid) continue;
+        found = true;
+        EXPECT_EQ(a.key, 0);
+        EXPECT_EQ(a.size, 4096u);
+        EXPECT_EQ(a.mode, 0600u);
+        EXPECT_EQ(a.attached, 1u);
+    }
+    EXPECT_TRUE(found);
+
+    auto copy = probe().read_anchor(mapping.info.shmid, 8192);
+    ASSERT_TRUE(copy.ok()) << copy.error().describe();
+    ASSERT_EQ(copy->size(), 4096u);  // never more than the segment holds
+    EXPECT_EQ((*copy)[0], 0x53);
+    EXPECT_EQ((*copy)[4095], 0x47);
+    // Reading attached and detached again: the count is back where it was.
+    auto after = probe().stat_anchor(mapping.info.shmid);
+    ASSERT_TRUE(after.ok() && after.value().has_value());
+    EXPECT_EQ(after.value()->attached, 1u);
+
+    ASSERT_TRUE(probe().remove_anchor(mapping.info.shmid).ok());
+    ASSERT_TRUE(world().detach(mapping).ok());
+    EXPECT_FALSE(probe().read_anchor(mapping.info.shmid, 16).ok());
+}
+
+}  // namespace semguard
