@@ -247,7 +247,9 @@ void protect_sets(RunMemory& mem, SemKernel& kernel, Logger& log) {
 }  // namespace
 
 void save_record(RunMemory& mem, Logger& log) {
-    if (SysStatus st = write_state_file(mem.settings.state_file, mem.record); !st) {
+    const Durability durability =
+        mem.record.phase == RunPhase::Starting ? Durability::Atomic : Durability::Durable;
+    if (SysStatus st = write_state_file(mem.settings.state_file, mem.record, durability); !st) {
         log.log(Level::Warn, tag::kStateUnwritable,
                 "cannot write the state file " + mem.settings.state_file + ": " +
                     st.error().describe() + "; a crash of this run could not be reclaimed");
@@ -320,7 +322,11 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
         }
     }
 
-    mem.before = before.ok ? std::move(before) : take_snapshot(kernel);
+    // Otherwise the listing at the end of the previous pass serves: since then
+    // httpd only removed sets, and what other programs created meanwhile fails
+    // end_pass's creator test (last touched by this process) anyway.
+    if (before.ok) mem.before = std::move(before);
+    else if (!mem.before.ok) mem.before = take_snapshot(kernel);
     mem.record.sets = carried;
     mem.record.phase = RunPhase::Starting;
     mem.record.generation = in.generation;
@@ -329,12 +335,14 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
     return PassVerdict::Proceed;
 }
 
-void mark_after_mpm(RunMemory& mem, SemKernel& kernel) { mem.after_mpm = take_snapshot(kernel); }
+void mark_after_mpm(RunMemory& mem, SemKernel& kernel, PassKind kind) {
+    mem.after_mpm = kind == PassKind::Preflight ? Snapshot{} : take_snapshot(kernel);
+}
 
 void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
               Logger& log, const std::vector<WindowHook>& window1,
               const std::vector<WindowHook>& window2) {
-    const Snapshot after = take_snapshot(kernel);
+    Snapshot after = take_snapshot(kernel);
     const pid_t self = probe.self_pid();
     const uid_t euid = probe.effective_uid();
     if (!mem.before.ok || !after.ok) {
@@ -380,6 +388,8 @@ void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& 
         b->live_generation.store(in.generation);
         b->retiring.store(0);
     }
+    mem.before = std::move(after);  // the next pass starts from here
+    mem.after_mpm = Snapshot{};
 }
 
 }  // namespace semguard

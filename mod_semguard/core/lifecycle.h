@@ -69,7 +69,7 @@ struct RunMemory {
     Projection need;
     long last_created = -1;           // sets the last real pass created: a restart's exact need
     Projection last_projection;       // what that pass was projected to create
-    Snapshot before;                  // at begin_pass
+    Snapshot before;                  // at begin_pass (the previous pass's end, when there was one)
     Snapshot after_mpm;               // at mark_after_mpm
     uint64_t reclaimed_total = 0;
     uint64_t kept_total = 0;
@@ -79,11 +79,14 @@ struct RunMemory {
 enum class PassVerdict { Proceed, Refuse };
 
 // Writes mem.record to the state file; a failure is logged (SG0206), not fatal.
+// Records of phase Starting are written without fsync (see Durability).
 void save_record(RunMemory& mem, Logger& log);
 
 PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
                        Logger& log);
-void mark_after_mpm(RunMemory& mem, SemKernel& kernel);
+// Skipped in the preflight pass, whose sets httpd removes before the real pass
+// (their types are not worth a listing of every set).
+void mark_after_mpm(RunMemory& mem, SemKernel& kernel, PassKind kind = PassKind::FirstReal);
 // `window1`: hooks between begin_pass and mark_after_mpm; `window2`: from there to end_pass.
 void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
               Logger& log, const std::vector<WindowHook>& window1,

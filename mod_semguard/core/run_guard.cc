@@ -60,11 +60,16 @@ std::vector<Problem> find_problems(const Record& record, SemKernel& kernel,
             continue;
         }
         if (!same_set(rec.identity, now.value())) {
-            // Same id and ctime changed: re-owned or re-moded from outside.
-            if (now->ctime != rec.identity.ctime && now->key == rec.identity.key &&
-                now->cuid == rec.identity.cuid && now->nsems == rec.identity.nsems && who) {
-                if (std::string why = usable_by(now.value(), *who); !why.empty())
-                    out.push_back({rec, "changed from outside: " + why, false});
+            // Same id, creator and size, a newer ctime: the set is still there,
+            // re-owned or re-moded from outside (IPC_SET). Not a removal; it
+            // matters only if a child can no longer use it.
+            if (now->key == rec.identity.key && now->cuid == rec.identity.cuid &&
+                now->cgid == rec.identity.cgid && now->nsems == rec.identity.nsems &&
+                now->ctime >= rec.identity.ctime) {
+                if (who) {
+                    if (std::string why = usable_by(now.value(), *who); !why.empty())
+                        out.push_back({rec, "changed from outside: " + why, false});
+                }
                 continue;
             }
             out.push_back({rec, "replaced by another set", true});

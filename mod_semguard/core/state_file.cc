@@ -218,7 +218,7 @@ SysStatus fsync_directory(const std::string& dir) {
 // Everything up to and including the rename; the temp file is gone after a
 // success and left for the caller to unlink after a failure.
 SysStatus write_and_rename(int raw_fd, const std::string& temp_path, const std::string& path,
-                           std::string_view text) {
+                           std::string_view text, Durability durability) {
     UniqueFd fd(raw_fd);
     // Exactly 0600 whatever httpd's umask: the reader refuses group/other write.
     if (::fchmod(fd.get(), 0600) != 0) {
@@ -226,7 +226,7 @@ SysStatus write_and_rename(int raw_fd, const std::string& temp_path, const std::
         return error_with(code, "fchmod(" + temp_path + ")");
     }
     if (SysStatus s = write_all(fd.get(), text, temp_path); !s) return s;
-    if (::fsync(fd.get()) != 0) {
+    if (durability == Durability::Durable && ::fsync(fd.get()) != 0) {
         const int code = errno;
         return error_with(code, "fsync(" + temp_path + ")");
     }
@@ -259,7 +259,7 @@ private:
     bool armed_ = true;
 };
 
-SysStatus write_checked(const std::string& path, const Record& record) {
+SysStatus write_checked(const std::string& path, const Record& record, Durability durability) {
     const std::string text = encode_record(record);
     if (text.empty()) return error_with(ENOMEM, "encode_record");
     const PathParts parts = split_path(path);
@@ -269,8 +269,9 @@ SysStatus write_checked(const std::string& path, const Record& record) {
     SysResult<int> fd = create_temp(parts, temp_path);
     if (!fd) return fd.error();
     TempFileGuard guard(temp_path);
-    if (SysStatus s = write_and_rename(*fd, temp_path, path, text); !s) return s;
+    if (SysStatus s = write_and_rename(*fd, temp_path, path, text, durability); !s) return s;
     guard.renamed();
+    if (durability == Durability::Atomic) return {};
     // A failure here leaves the new file in place, but a power loss could still
     // bring the old one back; the caller hears about it.
     return fsync_directory(dir_to_open(parts));
@@ -326,9 +327,10 @@ StateFileResult read_state_file(const std::string& path, uid_t required_owner, s
     }
 }
 
-SysStatus write_state_file(const std::string& path, const Record& record) {
+SysStatus write_state_file(const std::string& path, const Record& record,
+                           Durability durability) {
     try {
-        return write_checked(path, record);
+        return write_checked(path, record, durability);
     } catch (const std::bad_alloc&) {
         return SysError{ENOMEM, "write_state_file"};
     }

@@ -44,7 +44,14 @@ StateFileResult read_state_file(const std::string& path, uid_t required_owner,
 // the same directory (mode 0600, fsync, rename, fsync of the directory). After a
 // crash at any point, path holds the old file or the new one, complete. The file
 // is owned by the caller's euid, which read_state_file then requires.
-SysStatus write_state_file(const std::string& path, const Record& record);
+//
+// Durability::Atomic skips both fsyncs. SysV objects do not survive a power
+// loss, so a record only has to be right within one boot, which rename alone
+// ensures; the Starting records written on the way to the first request use it,
+// the Running record of every generation is written durably.
+enum class Durability { Durable, Atomic };
+SysStatus write_state_file(const std::string& path, const Record& record,
+                           Durability durability = Durability::Durable);
 
 // Removes what a crash in write_state_file left behind: the entries next to path
 // named `<basename>.tmp.<digits>.<digits>` that are regular files owned by this

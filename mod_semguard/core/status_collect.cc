@@ -4,6 +4,8 @@
 #include <pwd.h>
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 
 #include <vector>
 
@@ -11,19 +13,50 @@ namespace semguard {
 
 namespace {
 
-std::string user_name(uid_t uid) {
-    struct passwd pw, *found = nullptr;
-    std::vector<char> buf(4096);
-    if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found) return pw.pw_name;
-    return std::to_string(uid);
+// Looking a name up reads /etc/passwd or /etc/group each time, which was most
+// of a status request's cost; a set's owner is almost always User or root. The
+// cache lives as long as the child (worker MPM threads share it, hence the lock).
+class NameCache {
+public:
+    std::string user(uid_t uid) { return lookup(users_, uid, &NameCache::read_user); }
+    std::string group(gid_t gid) { return lookup(groups_, gid, &NameCache::read_group); }
+
+private:
+    static std::string read_user(unsigned id) {
+        struct passwd pw, *found = nullptr;
+        std::vector<char> buf(4096);
+        if (getpwuid_r(id, &pw, buf.data(), buf.size(), &found) == 0 && found) return pw.pw_name;
+        return std::to_string(id);
+    }
+    static std::string read_group(unsigned id) {
+        struct group gr, *found = nullptr;
+        std::vector<char> buf(4096);
+        if (getgrgid_r(id, &gr, buf.data(), buf.size(), &found) == 0 && found) return gr.gr_name;
+        return std::to_string(id);
+    }
+    std::string lookup(std::map<unsigned, std::string>& cache, unsigned id,
+                       std::string (*read)(unsigned)) {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            auto it = cache.find(id);
+            if (it != cache.end()) return it->second;
+        }
+        std::string name = read(id);
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (cache.size() < 64) cache.emplace(id, name);  // bounded: ids come from the kernel
+        return name;
+    }
+    std::mutex mutex_;
+    std::map<unsigned, std::string> users_, groups_;
+};
+
+NameCache& names() {
+    static NameCache cache;
+    return cache;
 }
 
-std::string group_name(gid_t gid) {
-    struct group gr, *found = nullptr;
-    std::vector<char> buf(4096);
-    if (getgrgid_r(gid, &gr, buf.data(), buf.size(), &found) == 0 && found) return gr.gr_name;
-    return std::to_string(gid);
-}
+std::string user_name(uid_t uid) { return names().user(uid); }
+std::string group_name(gid_t gid) { return names().group(gid); }
 
 SemaphoreView semaphore_view(const SemState& st, RunProbe& probe, pid_t parent) {
     SemaphoreView v;

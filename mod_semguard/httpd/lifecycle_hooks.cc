@@ -108,7 +108,7 @@ int begin_pass_hook(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp, server_re
 // --- open_logs, right after the MPM's hook -----------------------------------
 int after_mpm_hook(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s) {
     return guarded<int>(s, "snapshot", OK, [&] {
-        mark_after_mpm(run_memory(), g_kernel);
+        mark_after_mpm(run_memory(), g_kernel, pass_kind());
         return OK;
     });
 }
