@@ -131,6 +131,15 @@ int child_check(const RunMemory& mem, SemKernel& kernel, const ChildIdentity& wh
 
 void parent_exit(RunMemory& mem, SemKernel& kernel, RunProbe& probe, Logger& log, int64_t now) {
     if (!mem.started || mem.record.run.parent_pid != probe.self_pid()) return;
+    if (probe.effective_uid() != mem.record.run.euid) {
+        // One-process mode (apache2 -X) serves as User in the parent itself: it
+        // can no longer write root's record or remove the anchor. The next
+        // start finds the run over and cleans up; nothing to warn about here.
+        log.log(Level::Info, tag::kStateUnwritable,
+                "one-process mode: exiting as uid " + std::to_string(probe.effective_uid()) +
+                    ", the record is left for the next start");
+        return;
+    }
     AnchorBlock* b = anchor_block(mem.anchor);
     // Before httpd's own cleanups remove the sets: anything missing now was
     // removed by someone else.
