@@ -12,13 +12,14 @@
 
 namespace semguard {
 
-// At most this many parked records are kept; older ones beyond it are reported.
+// At most this many parked records are read at one start; a record is deleted
+// once nothing of it is left, so any beyond the limit come up at later starts.
 constexpr size_t kMaxParkedRecords = 16;
 
 // "<state>.parked.<parent pid>.<parent start ticks>"
 std::string parked_path(const std::string& state_path, const RunIdentity& run);
 
-// Paths of parked records of this state file, oldest name first (bounded).
+// Paths of parked records of this state file, in name order (bounded).
 std::vector<std::string> list_parked(const std::string& state_path);
 
 // Moves the current state file aside as a parked record.

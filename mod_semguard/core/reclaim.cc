@@ -17,6 +17,9 @@ struct RunProof {
     bool anchor_present = false;   // ours, with no attachment: to be removed
     int64_t last_exit = 0;         // shm_dtime: when the last process of the run went away
     std::vector<int> removed_outside;  // what the run's processes noted in the anchor
+    // The parent's pid names another process now. A set last touched by "that
+    // pid" may then be the newcomer's: unrecorded sets cannot be attributed.
+    bool parent_pid_reused = false;
 };
 
 std::string pid_text(pid_t pid) { return std::to_string(static_cast<long>(pid)); }
@@ -39,6 +42,7 @@ RunProof prove_run_over(RunProbe& probe, const Record& rec) {
         p.verdict = "its parent pid " + pid_text(run.parent_pid) + " is still running";
         return p;
     }
+    p.parent_pid_reused = parent->state != ProcessState::Absent;
     if (run.anchor_shmid < 0) {
         p.verdict = "the previous run had no anchor segment, so it cannot be proven that none "
                     "of its processes is alive";
@@ -83,7 +87,8 @@ std::vector<RecordedSet> unrecorded_startup_sets(SemKernel& kernel, const Record
                                                  const RunProof& proof,
                                                  const std::vector<SetInfo>& live) {
     std::vector<RecordedSet> out;
-    if (rec.phase != RunPhase::Starting || proof.last_exit == 0) return out;
+    if (rec.phase != RunPhase::Starting || proof.last_exit == 0 || proof.parent_pid_reused)
+        return out;
     for (const auto& set : live) {
         const bool recorded = std::any_of(rec.sets.begin(), rec.sets.end(), [&](const RecordedSet& r) {
             return r.identity.semid == set.semid;
