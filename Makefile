@@ -14,6 +14,13 @@ CXX      ?= g++
 BUILD    := build
 OBJDIR   := $(BUILD)/apxs
 LIBTOOL  := $(shell $(APXS) -q LIBTOOL)
+# Debian's APR libtool is configured for C only (it would say "ignoring unknown
+# tag CXX"): --tag=CXX only for a libtool that has that tag.
+LT_TAG   := $(shell grep -qs 'TAG CONFIG: CXX' $(firstword $(LIBTOOL)) && echo --tag=CXX)
+# -shared: only the PIC object a module needs, not a second non-PIC one.
+LT_COMPILE := $(LIBTOOL) --silent --mode=compile $(LT_TAG) $(CXX) -shared
+SYSCONFDIR := $(shell $(APXS) -q SYSCONFDIR)
+LIBEXECDIR := $(shell $(APXS) -q LIBEXECDIR)
 HTTPD_INC := -I$(shell $(APXS) -q INCLUDEDIR) -I$(shell $(APXS) -q APR_INCLUDEDIR) \
              -I$(shell $(APXS) -q APU_INCLUDEDIR) $(shell $(APXS) -q EXTRA_CPPFLAGS)
 CXXSTD   := -std=c++17 -O2 -g -Wall -Wextra -Wno-unused-parameter -fstack-protector-strong \
@@ -30,19 +37,22 @@ all: $(BUILD)/mod_semguard.so
 
 $(OBJDIR)/core/%.lo: mod_semguard/core/%.cc $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(LIBTOOL) --silent --mode=compile --tag=CXX $(CXX) $(CXXSTD) -Imod_semguard/core -c -o $@ $<
+	$(LT_COMPILE) $(CXXSTD) -Imod_semguard/core -c -o $@ $<
 
 $(OBJDIR)/httpd/%.lo: mod_semguard/httpd/%.cc $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(LIBTOOL) --silent --mode=compile --tag=CXX $(CXX) $(CXXSTD) -Imod_semguard/core $(HTTPD_INC) -c -o $@ $<
+	$(LT_COMPILE) $(CXXSTD) -Imod_semguard/core $(HTTPD_INC) -c -o $@ $<
 
 $(BUILD)/mod_semguard.so: $(CORE_LO) $(GLUE_LO)
 	$(APXS) -c -o $(OBJDIR)/mod_semguard.la $(GLUE_LO) $(CORE_LO) -lstdc++
 	cp $(OBJDIR)/.libs/mod_semguard.so $@
 
+# DESTDIR (empty by default) stages the files for a package instead.
 install: $(BUILD)/mod_semguard.so
-	$(APXS) -i -n semguard $(OBJDIR)/mod_semguard.la
-	install -m 644 conf/semguard.load conf/semguard.conf $(shell $(APXS) -q SYSCONFDIR)/mods-available/
+	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSCONFDIR)/mods-available
+	$(APXS) -i -S LIBEXECDIR=$(DESTDIR)$(LIBEXECDIR) -n semguard $(OBJDIR)/mod_semguard.la
+	install -m 644 conf/semguard.load conf/semguard.conf $(DESTDIR)$(SYSCONFDIR)/mods-available/
+	@echo "installed; enable with: a2enmod semguard && systemctl reload apache2"
 
 test:
 	bash scripts/test.sh
