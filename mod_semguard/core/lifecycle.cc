@@ -40,7 +40,7 @@ void remove_orphan_anchors(const PassInput& in, RunProbe& probe, Logger& log) {
         if (probe.remove_anchor(a.shmid)) ++removed;
     }
     if (removed > 0)
-        log.log(Level::Notice, tag::kReclaimed,
+        log.log(Level::Info, tag::kOrphanAnchors,
                 "removed " + std::to_string(removed) +
                     " anchor segment(s) of earlier starts of this server that were killed "
                     "before recording them");

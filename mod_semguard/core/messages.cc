@@ -57,6 +57,10 @@ const MessageSpec kMessageSpecs[] = {
      "Processes of the previous run are still alive, so none of its sets is removed.",
      "Stop the orphaned httpd children (`ps -o pid,ppid,cmd -C apache2`); the next start "
      "reclaims."},
+    {tag::kOrphanAnchors, Level::Info,
+     "Anchor segments of earlier starts of this server, killed before they recorded them, "
+     "were removed (shared memory, not semaphores; nothing attached to them).",
+     "None."},
     {tag::kSetRemoved, Level::Emerg,
      "A semaphore set of the running server was removed or replaced from outside (cleanup "
      "script, systemd/logind RemoveIPC).",

@@ -27,6 +27,7 @@ constexpr const char* kStateUnwritable = "SG0206";  // warn: state file could no
 constexpr const char* kRemoveFailed = "SG0207";     // error: IPC_RMID of a stale own set failed
 constexpr const char* kNoAnchor = "SG0208";         // warn: no anchor segment: future reclaim impossible
 constexpr const char* kRunAlive = "SG0209";         // warn: processes of the previous run still alive
+constexpr const char* kOrphanAnchors = "SG0210";    // info: unrecorded anchors of killed starts removed
 // children and protection
 constexpr const char* kSetRemoved = "SG0301";       // emerg: a live set removed from outside
 constexpr const char* kSetUnusable = "SG0302";      // emerg: a set a child needs is not usable by it

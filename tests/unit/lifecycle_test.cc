@@ -765,7 +765,7 @@ TEST_F(OrphanAnchorTest, OnlyOurUnattachedAnchorIsRemoved) {
     EXPECT_TRUE(segment_exists(attached_));
     EXPECT_TRUE(segment_exists(no_block_));
     EXPECT_TRUE(segment_exists(other_size_));
-    EXPECT_TRUE(log_.has(tag::kReclaimed, "removed 1 anchor segment(s)")) << log_.dump();
+    EXPECT_TRUE(log_.has(tag::kOrphanAnchors, "removed 1 anchor segment(s)")) << log_.dump();
     // The new run's own anchor is there and named in the state file.
     EXPECT_TRUE(segment_exists(state().run.anchor_shmid));
 }

@@ -46,6 +46,7 @@ const std::map<std::string, Level> kTagLevels{
     {tag::kLookalikes, Level::Info},       {tag::kStateRejected, Level::Warn},
     {tag::kStateUnwritable, Level::Warn},  {tag::kRemoveFailed, Level::Error},
     {tag::kNoAnchor, Level::Warn},         {tag::kRunAlive, Level::Warn},
+    {tag::kOrphanAnchors, Level::Info},
     {tag::kSetRemoved, Level::Emerg},      {tag::kSetUnusable, Level::Emerg},
     {tag::kPostMortem, Level::Notice},     {tag::kProtectFailed, Level::Warn},
     {tag::kInternal, Level::Error},
