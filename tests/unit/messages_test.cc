@@ -1,5 +1,6 @@
 // The message catalogue: every tag is unique, well-formed, explained, has a
 // remedy, and is documented in README.md with the same level.
+#include "capture_logger.h"
 #include "messages.h"
 
 #include <gtest/gtest.h>
@@ -14,20 +15,6 @@
 
 namespace semguard {
 namespace {
-
-const char* level_word(Level level) {
-    switch (level) {
-        case Level::Emerg: return "emerg";
-        case Level::Alert: return "alert";
-        case Level::Crit: return "crit";
-        case Level::Error: return "error";
-        case Level::Warn: return "warn";
-        case Level::Notice: return "notice";
-        case Level::Info: return "info";
-        case Level::Debug: return "debug";
-    }
-    return "?";
-}
 
 std::string readme() {
     std::ifstream in(std::string(SEMGUARD_SOURCE_DIR) + "/README.md");
@@ -81,7 +68,7 @@ TEST(Messages, EveryTagConstantIsInTheCatalogueWithItsLevel) {
         const MessageSpec* m = find_message_spec(t.c_str());
         ASSERT_NE(m, nullptr) << t << " is not in kMessageSpecs";
         EXPECT_EQ(m->tag, t);
-        EXPECT_EQ(level_word(m->level), std::string(level_word(level))) << t;
+        EXPECT_EQ(level_name(m->level), std::string(level_name(level))) << t;
     }
 }
 
@@ -112,7 +99,7 @@ TEST(Messages, ReadmeTableStatesTheSameLevel) {
     const std::string text = readme();
     for (std::size_t i = 0; i < kMessageSpecCount; ++i) {
         const MessageSpec& m = kMessageSpecs[i];
-        const std::string row = std::string("| ") + m.tag + " | " + level_word(m.level) + " |";
+        const std::string row = std::string("| ") + m.tag + " | " + level_name(m.level) + " |";
         EXPECT_NE(text.find(row), std::string::npos)
             << "README.md has no table row starting '" << row << "'";
     }
