@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <thread>
 
 #include "anchor_block.h"
 #include "attribution.h"
@@ -54,9 +56,18 @@ RunProof prove_run_over(RunProbe& probe, const Record& rec) {
                     " could not be checked: " + anchor.error().describe();
         return p;
     }
-    const auto& a = anchor.value();
+    auto a = anchor.value();
     const bool ours = a && a->creator_pid == run.anchor_creator && a->ctime == run.anchor_ctime &&
                       a->cuid == run.euid;
+    // Another instance starting at the same moment attaches the segment for an
+    // instant to read whose it is (the orphan sweep). A process of the run stays
+    // attached; a reader is gone within milliseconds: look again before deciding.
+    for (int i = 0; ours && a->attached > 0 && i < 20; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        auto again = probe.stat_anchor(run.anchor_shmid);
+        if (!again || !again.value()) break;
+        a = again.value();
+    }
     if (ours && a->attached > 0) {
         p.verdict = std::to_string(a->attached) + " process(es) of the previous run (parent " +
                     pid_text(run.parent_pid) + ") are still alive, attached to its anchor "

@@ -426,6 +426,22 @@ def kill_together(servers):
             os.kill(parent, signal.SIGSTOP)
     for s in servers:
         s.kill9()
+    # A killed process is gone from /proc a moment before the kernel has torn
+    # down its memory (someone reading /proc/PID holds its mm): until then it
+    # still counts as attached to the run's anchor, and the module rightly
+    # keeps the run's sets (SG0209). Crashes in the field are not followed by a
+    # start within that moment; here, wait until the kernel agrees.
+    wait_for(lambda: not any(a["nattch"] != "0" for a in anchor_rows()), timeout=10,
+             what="the killed servers' anchor segments to lose their last attachment")
+
+
+def anchor_rows():
+    """/proc/sysvipc/shm rows of anchor-like segments (no key, 4096 bytes, root)."""
+    with open("/proc/sysvipc/shm") as f:
+        lines = f.read().splitlines()
+    head = lines[0].split()
+    rows = (dict(zip(head, l.split())) for l in lines[1:] if l.strip())
+    return [r for r in rows if r["key"] == "0" and r["size"] == "4096" and r["cuid"] == "0"]
 
 
 @harness.timeout(1500 if SOAK else 300)
