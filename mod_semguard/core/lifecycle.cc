@@ -89,8 +89,6 @@ Snapshot start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunPr
         ReclaimSettings rs;
         rs.mode = in.settings.reclaim;
         rs.self = in.instance;
-        rs.httpd_uid = in.user_uid;
-        rs.httpd_uid_known = in.user_known;
         rs.report_post_mortem = latest;
         rs.record_path = file;
         ReclaimOutcome out = reclaim_previous_run(kernel, probe, state.record, live.sets, rs, log);

@@ -27,8 +27,6 @@ const char* to_string(ReclaimMode mode);
 struct ReclaimSettings {
     ReclaimMode mode = ReclaimMode::On;
     InstanceIdentity self;        // this server; a record of another instance is refused
-    uid_t httpd_uid = 0;          // User: for listing look-alike sets
-    bool httpd_uid_known = false;
     bool report_post_mortem = true;  // false for parked records of older runs
     std::string record_path;         // where the record was read, for messages
 };
@@ -45,7 +43,6 @@ struct ReclaimOutcome {
     std::vector<RecordedSet> would_remove;   // DryRun
     std::vector<KeptSet> kept;
     std::vector<RecordedSet> missing;        // recorded, gone before we looked
-    std::vector<SetInfo> lookalikes;         // look like httpd's, not ours: never touched
     std::string post_mortem;                 // "" when the previous run stopped cleanly
     bool anchor_removed = false;
 };

@@ -136,8 +136,6 @@ protected:
         ReclaimSettings rs;
         rs.mode = mode;
         rs.self = instance();
-        rs.httpd_uid = kWww;
-        rs.httpd_uid_known = true;
         rs.report_post_mortem = post_mortem;
         const Snapshot live = take_snapshot(kernel_);
         EXPECT_TRUE(live.ok);
