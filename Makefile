@@ -11,28 +11,36 @@
 
 APXS     ?= apxs
 CXX      ?= g++
-BUILD    := build
+# CMake builds the module through this Makefile into its own tree (BUILD=...),
+# so the module the tests load is compiled and linked exactly as the one
+# `make install` ships. EXTRA_CXXFLAGS adds instrumentation (sanitizers) and
+# EXTRA_LIBS the runtimes that go with it.
+BUILD    ?= build
+EXTRA_CXXFLAGS ?=
+EXTRA_LIBS ?=
 OBJDIR   := $(BUILD)/apxs
 LIBTOOL  := $(shell $(APXS) -q LIBTOOL)
 # Debian's APR libtool is configured for C only (it would say "ignoring unknown
 # tag CXX"): --tag=CXX only for a libtool that has that tag.
-LT_TAG   := $(shell grep -qs 'TAG CONFIG: CXX' $(firstword $(LIBTOOL)) && echo --tag=CXX)
+LT_TAG   := $(if $(LIBTOOL),$(shell grep -qs 'TAG CONFIG: CXX' $(firstword $(LIBTOOL)) && echo --tag=CXX))
 # -shared: only the PIC object a module needs, not a second non-PIC one.
 LT_COMPILE := $(LIBTOOL) --silent --mode=compile $(LT_TAG) $(CXX) -shared
 SYSCONFDIR := $(shell $(APXS) -q SYSCONFDIR)
 LIBEXECDIR := $(shell $(APXS) -q LIBEXECDIR)
 HTTPD_INC := -I$(shell $(APXS) -q INCLUDEDIR) -I$(shell $(APXS) -q APR_INCLUDEDIR) \
              -I$(shell $(APXS) -q APU_INCLUDEDIR) $(shell $(APXS) -q EXTRA_CPPFLAGS)
-CXXSTD   := -std=c++17 -O2 -g -Wall -Wextra -Wno-unused-parameter -fstack-protector-strong \
-            -D_FORTIFY_SOURCE=2
+# The one definition of the compiler flags: CMake reads them (make print-flags)
+# for the engine library that the unit tests link.
+CXXSTD   := -std=c++17 -O2 -g -Wall -Wextra -Wshadow -Wno-unused-parameter \
+            -fstack-protector-strong -D_FORTIFY_SOURCE=2 $(EXTRA_CXXFLAGS)
 
-CORE_SRC := $(sort $(wildcard mod_semguard/core/*.cc))
+CORE_SRC := $(sort $(wildcard mod_semguard/core/*/*.cc))
 GLUE_SRC := $(sort $(wildcard mod_semguard/httpd/*.cc))
 CORE_LO  := $(patsubst mod_semguard/core/%.cc,$(OBJDIR)/core/%.lo,$(CORE_SRC))
 GLUE_LO  := $(patsubst mod_semguard/httpd/%.cc,$(OBJDIR)/httpd/%.lo,$(GLUE_SRC))
-HEADERS  := $(wildcard mod_semguard/core/*.h mod_semguard/httpd/*.h)
+HEADERS  := $(wildcard mod_semguard/core/*/*.h mod_semguard/httpd/*.h)
 
-.PHONY: all install test demo bench fuzz soak clean
+.PHONY: all install test demo bench fuzz soak clean print-flags
 all: $(BUILD)/mod_semguard.so
 
 $(OBJDIR)/core/%.lo: mod_semguard/core/%.cc $(HEADERS)
@@ -44,7 +52,7 @@ $(OBJDIR)/httpd/%.lo: mod_semguard/httpd/%.cc $(HEADERS)
 	$(LT_COMPILE) $(CXXSTD) -Imod_semguard/core $(HTTPD_INC) -c -o $@ $<
 
 $(BUILD)/mod_semguard.so: $(CORE_LO) $(GLUE_LO)
-	$(APXS) -c -o $(OBJDIR)/mod_semguard.la $(GLUE_LO) $(CORE_LO) -lstdc++
+	$(APXS) -c -o $(OBJDIR)/mod_semguard.la $(GLUE_LO) $(CORE_LO) $(EXTRA_LIBS) -lstdc++
 	cp $(OBJDIR)/.libs/mod_semguard.so $@
 
 # DESTDIR (empty by default) stages the files for a package instead.
@@ -68,6 +76,9 @@ fuzz:
 
 soak:
 	SEMGUARD_SOAK=1 bash scripts/test.sh
+
+print-flags:
+	@echo $(CXXSTD)
 
 clean:
 	rm -rf $(BUILD)

@@ -18,9 +18,9 @@
 #include <cstring>
 #include <string>
 
-#include "linux_kernel.h"
-#include "reclaim.h"
-#include "record.h"
+#include "kernel/linux_kernel.h"
+#include "run/reclaim.h"
+#include "record/record.h"
 
 using namespace semguard;
 

@@ -60,7 +60,7 @@ g++ -std=c++17 -O2 -Wall -Wextra -I mod_semguard/core -o "$build/core_bench" \
 
 # ---- 4. benchmarks -------------------------------------------------------------
 say "built in $(($(date +%s) - t0))s; running the benchmarks"
-export SEMGUARD_MODULE="$build/mod_semguard.so"
+export SEMGUARD_MODULE="$build/module/mod_semguard.so"
 export SEMGUARD_BUILD_DIR="$build"
 export SEMGUARD_SOURCE_DIR="$root"
 export SEMGUARD_BENCH_BIN="$build"

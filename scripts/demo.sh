@@ -33,7 +33,7 @@ sroot="$build/root"
 conf="$sroot/conf/httpd.conf"
 errlog="$sroot/logs/error.log"
 pidfile="$sroot/run/httpd.pid"
-module="$build/mod_semguard.so"
+module="$build/module/mod_semguard.so"
 APACHE2=/usr/sbin/apache2
 MODDIR=/usr/lib/apache2/modules
 

@@ -57,7 +57,7 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEMGUARD_SANITI
     -DSEMGUARD_BUILD_TESTS=ON >"$build/configure.log" 2>&1 ||
     { cat "$build/configure.log"; die "cmake configure failed"; }
 cmake --build "$build" -j "$jobs" --target mod_semguard || die "build of mod_semguard failed"
-so="$build/mod_semguard.so"
+so="$build/module/mod_semguard.so"
 [ -f "$so" ] || die "no $so"
 
 # ---- the runtimes of the compiler that built it ------------------------------

@@ -143,7 +143,7 @@ else
 fi
 
 if [ $ci_built = 1 ]; then
-    step "cmake module loads (apache2 -t)" module_loads "$ci/mod_semguard.so" "$ci/loadcheck"
+    step "cmake module loads (apache2 -t)" module_loads "$ci/module/mod_semguard.so" "$ci/loadcheck"
     step "ctest build/ci (unit, contract, integration)" \
         ctest --test-dir "$ci" --output-on-failure -j "$jobs" --timeout 900
 else

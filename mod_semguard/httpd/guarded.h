@@ -9,7 +9,7 @@
 
 #include "httpd.h"
 #include "log_adapter.h"
-#include "messages.h"
+#include "log/messages.h"
 
 namespace semguard {
 namespace glue {

@@ -7,7 +7,7 @@
 
 #include "httpd.h"
 #include "http_config.h"
-#include "mutex_knowledge.h"
+#include "mutex/mutex_knowledge.h"
 
 namespace semguard {
 namespace glue {

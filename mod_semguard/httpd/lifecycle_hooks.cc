@@ -13,13 +13,13 @@
 #include "http_core.h"
 #include "http_log.h"
 #include "http_main.h"
-#include "lifecycle.h"
-#include "linux_kernel.h"
+#include "run/lifecycle.h"
+#include "kernel/linux_kernel.h"
 #include "log_adapter.h"
 #include "module_config.h"
 #include "run_memory_store.h"
 #include "server_facts.h"
-#include "state_file.h"
+#include "record/state_file.h"
 
 namespace semguard {
 namespace glue {

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "httpd.h"
-#include "logger.h"
+#include "log/logger.h"
 
 namespace semguard {
 namespace glue {

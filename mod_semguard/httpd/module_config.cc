@@ -5,7 +5,7 @@
 #include "apr_strings.h"
 
 #include "directive_names.h"
-#include "directive_values.h"
+#include "config/directive_values.h"
 #include "http_log.h"
 #include "mod_semguard.h"
 

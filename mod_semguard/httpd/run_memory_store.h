@@ -3,7 +3,7 @@
 // process pool), guarded by a layout stamp in case a different build is loaded.
 #pragma once
 
-#include "lifecycle.h"
+#include "run/lifecycle.h"
 
 namespace semguard {
 namespace glue {

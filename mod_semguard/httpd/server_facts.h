@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "httpd.h"
-#include "lifecycle.h"
+#include "run/lifecycle.h"
 
 namespace semguard {
 namespace glue {

@@ -11,13 +11,13 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "directive_names.h"
-#include "linux_kernel.h"
+#include "kernel/linux_kernel.h"
 #include "mod_status.h"
 #include "run_memory_store.h"
-#include "status_collect.h"
-#include "status_query.h"
-#include "render_status.h"
-#include "status_section.h"
+#include "status/status_collect.h"
+#include "status/status_query.h"
+#include "status/render_status.h"
+#include "status/status_section.h"
 
 namespace semguard {
 namespace glue {

@@ -11,9 +11,9 @@
 #include <memory>
 #include <string>
 
-#include "run_probe.h"
-#include "sem_kernel.h"
-#include "sys_result.h"
+#include "kernel/run_probe.h"
+#include "kernel/sem_kernel.h"
+#include "kernel/sys_result.h"
 
 namespace semguard {
 

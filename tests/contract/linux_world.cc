@@ -18,7 +18,7 @@
 #include <thread>
 
 #include "kernel_world.h"
-#include "linux_kernel.h"
+#include "kernel/linux_kernel.h"
 #include "real_ipc.h"
 #include "real_process.h"
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "record_codec.h"
+#include "record/record_codec.h"
 
 namespace {
 

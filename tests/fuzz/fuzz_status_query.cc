@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "render_status.h"
-#include "status_model.h"
-#include "status_query.h"
+#include "status/render_status.h"
+#include "status/status_model.h"
+#include "status/status_query.h"
 
 namespace {
 

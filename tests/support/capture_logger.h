@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "logger.h"
+#include "log/logger.h"
 
 namespace semguard {
 

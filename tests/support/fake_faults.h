@@ -9,7 +9,7 @@
 #include <string>
 #include <utility>
 
-#include "sys_result.h"
+#include "kernel/sys_result.h"
 
 namespace semguard {
 

@@ -17,8 +17,8 @@
 
 #include "fake_faults.h"
 #include "fake_ipc_ids.h"
-#include "run_probe.h"
-#include "sem_kernel.h"
+#include "kernel/run_probe.h"
+#include "kernel/sem_kernel.h"
 
 namespace semguard {
 

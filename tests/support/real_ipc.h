@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "sem_kernel.h"
-#include "sys_result.h"
+#include "kernel/sem_kernel.h"
+#include "kernel/sys_result.h"
 
 namespace semguard {
 

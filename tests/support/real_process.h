@@ -9,7 +9,7 @@
 #include <functional>
 #include <memory>
 
-#include "sys_result.h"
+#include "kernel/sys_result.h"
 
 namespace semguard {
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "status_model.h"
+#include "status/status_model.h"
 
 namespace semguard::test {
 

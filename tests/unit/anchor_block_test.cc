@@ -1,6 +1,6 @@
 // The anchor block shared by every process of a run: recognising it, and
 // noting removals so that exactly one process reports them.
-#include "anchor_block.h"
+#include "run/anchor_block.h"
 
 #include <gtest/gtest.h>
 

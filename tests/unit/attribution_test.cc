@@ -1,6 +1,6 @@
 // Attribution by observation: which sets appeared between two snapshots, and
 // which of those this very process created (cuid ours, GETPID ours).
-#include "attribution.h"
+#include "run/attribution.h"
 
 #include <gtest/gtest.h>
 

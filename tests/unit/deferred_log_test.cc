@@ -1,6 +1,6 @@
 // DeferringLogger: startup messages wait for the error log, except the ones
 // about a start that is about to fail (crit and above), which go out at once.
-#include "deferred_log.h"
+#include "log/deferred_log.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "capture_logger.h"
-#include "messages.h"
+#include "log/messages.h"
 
 namespace semguard {
 namespace {

@@ -1,5 +1,5 @@
 // Every accepted and every rejected directive value, walked as tables.
-#include "directive_values.h"
+#include "config/directive_values.h"
 
 #include <gtest/gtest.h>
 

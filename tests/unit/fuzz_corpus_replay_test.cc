@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "record_codec.h"
+#include "record/record_codec.h"
 
 namespace semguard {
 namespace {

@@ -1,6 +1,6 @@
 // assess_headroom: the startup check's verdict and the exact lines an
 // administrator reads (SG0101 summary, SG0110 warning, SG0111 failure).
-#include "headroom.h"
+#include "headroom/headroom.h"
 
 #include <gtest/gtest.h>
 

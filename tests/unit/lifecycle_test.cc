@@ -2,7 +2,7 @@
 // (prefork, two listeners, `Mutex sysvsem default`, shmcb session cache, a prg
 // RewriteMap): preflight in pid 100, detach, first real pass in pid 101,
 // graceful restarts, children, and the parent's exit; with crashes in between.
-#include "lifecycle.h"
+#include "run/lifecycle.h"
 
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -18,12 +18,12 @@
 #include <string>
 #include <vector>
 
-#include "anchor_block.h"
+#include "run/anchor_block.h"
 #include "capture_logger.h"
 #include "fake_kernel.h"
-#include "messages.h"
-#include "parked_records.h"
-#include "state_file.h"
+#include "log/messages.h"
+#include "record/parked_records.h"
+#include "record/state_file.h"
 
 namespace semguard {
 namespace {

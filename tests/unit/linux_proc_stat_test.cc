@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "linux_kernel.h"
+#include "kernel/linux_kernel.h"
 
 namespace semguard {
 namespace {

@@ -1,7 +1,7 @@
 // The message catalogue: every tag is unique, well-formed, explained, has a
 // remedy, and is documented in README.md with the same level.
 #include "capture_logger.h"
-#include "messages.h"
+#include "log/messages.h"
 
 #include <gtest/gtest.h>
 

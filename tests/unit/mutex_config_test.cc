@@ -1,7 +1,7 @@
 // parse_mutex_dump: httpd's own dump of its mutex table (ap_dump_mutexes, as
 // `apache2ctl -t -D DUMP_RUN_CFG` prints it) turned into effective mechanisms,
 // with 'default' resolved to APR's default, which httpd never names.
-#include "mutex_config.h"
+#include "mutex/mutex_config.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // project_need, certain_type and certain_process_lifetime_type: what httpd 2.4's
 // modules create in which pass, and when a set's type can be named for certain.
-#include "mutex_knowledge.h"
+#include "mutex/mutex_knowledge.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Parked records: the names they get, which names list_parked accepts, the
 // bound on how many are read, and the move of the state file aside.
-#include "parked_records.h"
+#include "record/parked_records.h"
 
 #include <stdlib.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
 // reclaim_previous_run: the three proofs (run over, no process alive, same set
 // and not in use) against a fake world, and everything it must never touch.
-#include "reclaim.h"
+#include "run/reclaim.h"
 
 #include <gtest/gtest.h>
 
@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "anchor_block.h"
-#include "attribution.h"
+#include "run/anchor_block.h"
+#include "run/attribution.h"
 #include "capture_logger.h"
 #include "fake_kernel.h"
-#include "messages.h"
+#include "log/messages.h"
 
 namespace semguard {
 namespace {

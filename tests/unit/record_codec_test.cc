@@ -1,6 +1,6 @@
 // The state file format: what round-trips, and that everything else is refused
 // with the line and the reason.
-#include "record_codec.h"
+#include "record/record_codec.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "render_auto.h"
+#include "status/render_auto.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "status_model_samples.h"
-#include "utf8_sanitize.h"
+#include "text/utf8_sanitize.h"
 
 namespace semguard {
 namespace {

@@ -3,11 +3,11 @@
 
 #include <string>
 
-#include "html_escape.h"
-#include "json_escape.h"
-#include "prom_escape.h"
-#include "url_escape.h"
-#include "utf8_sanitize.h"
+#include "text/html_escape.h"
+#include "text/json_escape.h"
+#include "text/prom_escape.h"
+#include "text/url_escape.h"
+#include "text/utf8_sanitize.h"
 
 namespace semguard {
 namespace {

@@ -1,11 +1,11 @@
-#include "render_html.h"
+#include "status/render_html.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "status_model_samples.h"
-#include "utf8_sanitize.h"
+#include "text/utf8_sanitize.h"
 
 namespace semguard {
 namespace {

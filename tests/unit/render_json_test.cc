@@ -1,4 +1,4 @@
-#include "render_json.h"
+#include "status/render_json.h"
 
 #include <gtest/gtest.h>
 

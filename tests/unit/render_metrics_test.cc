@@ -1,4 +1,4 @@
-#include "render_metrics.h"
+#include "status/render_metrics.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "status_model_samples.h"
-#include "utf8_sanitize.h"
+#include "text/utf8_sanitize.h"
 
 namespace semguard {
 namespace {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "status_text.h"
+#include "status/status_text.h"
 
 namespace semguard {
 namespace {

@@ -1,6 +1,6 @@
 // The state file on disk: what read_state_file refuses to trust, and that
 // write_state_file replaces the file atomically and cleans up after itself.
-#include "state_file.h"
+#include "record/state_file.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "record_codec.h"
+#include "record/record_codec.h"
 
 namespace semguard {
 namespace {

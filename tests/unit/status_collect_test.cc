@@ -1,6 +1,6 @@
 // collect_status: the status page's model from RunMemory plus live kernel
 // values, and live_headroom's thresholds.
-#include "status_collect.h"
+#include "status/status_collect.h"
 
 #include <grp.h>
 #include <pwd.h>

@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "json_check.h"
-#include "render_status.h"
+#include "status/render_status.h"
 #include "status_model_samples.h"
-#include "status_query.h"
-#include "utf8_sanitize.h"
+#include "status/status_query.h"
+#include "text/utf8_sanitize.h"
 
 namespace semguard {
 namespace {

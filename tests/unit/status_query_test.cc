@@ -1,4 +1,4 @@
-#include "status_query.h"
+#include "status/status_query.h"
 
 #include <gtest/gtest.h>
 

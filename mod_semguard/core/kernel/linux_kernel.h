@@ -1,0 +1,61 @@
+// The real thing: SemKernel and RunProbe on Linux's SysV IPC and /proc. This
+// pair is the only code in the module that issues semctl/shmctl or reads /proc;
+// everything else sees the kernel through the interfaces, so the fake used by
+// the unit tests and this implementation are held to one contract suite.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kernel/run_probe.h"
+#include "kernel/sem_kernel.h"
+
+namespace semguard {
+
+class LinuxSemKernel : public SemKernel {
+public:
+    // IPC_INFO. SEMMNU/SEMUME are reported but Linux allocates undo structures on
+    // demand and never enforces them, hence undo_enforced = false.
+    SysResult<SemLimits> limits() override;
+    // SEM_INFO; highest_index is -1 when no set exists (the kernel then returns 0).
+    SysResult<SemUsage> usage() override;
+    // SEM_STAT_ANY for every index up to the highest in use: one syscall per index,
+    // and no permission check, so sets of every owner are seen. Not atomic: a set
+    // created during the walk above the highest index of its start is not listed.
+    SysResult<std::vector<SetInfo>> list_sets() override;
+    SysResult<SetInfo> stat_set(int semid) override;
+    SysResult<std::vector<SemState>> read_states(int semid, unsigned long nsems) override;
+    SysStatus remove_set(int semid) override;
+    SysStatus set_owner(int semid, uid_t uid, gid_t gid, unsigned mode) override;
+};
+
+class LinuxRunProbe : public RunProbe {
+public:
+    SysResult<ProcessInfo> process(pid_t pid) override;
+    pid_t self_pid() override;
+    uid_t effective_uid() override;
+    // "" when /proc/sys/kernel/random/boot_id cannot be read.
+    std::string boot_id() override;
+
+    // Creates, attaches and keeps attached a private segment. It is never marked
+    // for removal here: its attach count and shm_dtime are the evidence that every
+    // process of the run (all inherit the attachment through fork) has gone.
+    SysResult<AnchorMapping> create_anchor(uint64_t size) override;
+    SysResult<std::optional<AnchorInfo>> stat_anchor(int shmid) override;
+    // IPC_RMID only: a segment still attached somewhere (this process included)
+    // lives on, marked for removal, until its last detach.
+    SysStatus remove_anchor(int shmid) override;
+    SysResult<std::vector<AnchorInfo>> list_anchors() override;
+    SysResult<std::vector<unsigned char>> read_anchor(int shmid, size_t bytes) override;
+};
+
+// Parses the text of /proc/PID/stat. The comm field (2) may hold spaces and ')',
+// so the fields after it are found from the last ')'. Exposed for tests.
+// nullopt: the text is not a stat line.
+std::optional<ProcessInfo> parse_proc_stat(const std::string& text);
+
+}  // namespace semguard

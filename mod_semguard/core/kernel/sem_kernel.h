@@ -1,0 +1,70 @@
+// The one narrow door to the kernel's SysV semaphores. Everything the module
+// knows about semaphore sets passes through this interface, so the engine can be
+// tested against FakeSemKernel and the real LinuxSemKernel with one contract suite.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "kernel/sys_result.h"
+
+namespace semguard {
+
+// Kernel limits as /proc/sys/kernel/sem and IPC_INFO report them.
+struct SemLimits {
+    long semmsl = 0;  // max semaphores per set
+    long semmns = 0;  // max semaphores system-wide
+    long semopm = 0;  // max operations per semop call
+    long semmni = 0;  // max sets (arrays) system-wide
+    long semvmx = 0;  // max semaphore value
+    long semaem = 0;  // max adjust-on-exit value
+    long semmnu = 0;  // undo structures system-wide (reported only)
+    long semume = 0;  // undo entries per process (reported only)
+    bool undo_enforced = false;  // Linux allocates undo structures on demand
+};
+
+// Current use, as SEM_INFO reports it: what lsipc/ipcs -u show.
+struct SemUsage {
+    long arrays = 0;       // sets in use (semusz)
+    long semaphores = 0;   // semaphores in use (semaem)
+    int highest_index = -1;
+};
+
+// What IPC_STAT/SEM_STAT_ANY tell about one set: enough to recognise it later.
+struct SetInfo {
+    int semid = -1;
+    int32_t key = 0;
+    uid_t uid = 0, cuid = 0;
+    gid_t gid = 0, cgid = 0;
+    unsigned mode = 0;         // permission bits only
+    unsigned long nsems = 0;
+    int64_t otime = 0;         // last semop, 0 if never
+    int64_t ctime = 0;         // creation or last IPC_SET/SETVAL
+};
+
+// One semaphore's live state (GETVAL, GETPID, GETNCNT, GETZCNT).
+struct SemState {
+    int value = 0;
+    pid_t last_pid = 0;
+    int waiting = 0;       // GETNCNT: processes blocked waiting to decrement
+    int waiting_zero = 0;  // GETZCNT
+};
+
+class SemKernel {
+public:
+    virtual ~SemKernel() = default;
+
+    virtual SysResult<SemLimits> limits() = 0;
+    virtual SysResult<SemUsage> usage() = 0;
+    // Every set in this IPC namespace that the caller may see.
+    virtual SysResult<std::vector<SetInfo>> list_sets() = 0;
+    virtual SysResult<SetInfo> stat_set(int semid) = 0;
+    // Reading never changes any value; nsems comes from a prior stat.
+    virtual SysResult<std::vector<SemState>> read_states(int semid, unsigned long nsems) = 0;
+    virtual SysStatus remove_set(int semid) = 0;
+    virtual SysStatus set_owner(int semid, uid_t uid, gid_t gid, unsigned mode) = 0;
+};
+
+}  // namespace semguard

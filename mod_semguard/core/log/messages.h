@@ -1,0 +1,52 @@
+// Every message the module logs at notice or above carries one of these stable
+// tags. The README lists each with its meaning and remedy; a unit test keeps the
+// two in step, so a tag is never renamed or reused.
+#pragma once
+
+#include <cstddef>
+
+#include "log/logger.h"
+
+namespace semguard {
+namespace tag {
+// startup headroom
+constexpr const char* kSummary = "SG0101";          // notice: per start/restart summary
+constexpr const char* kNoSysv = "SG0102";           // notice: no mutex uses SysV semaphores
+constexpr const char* kLowHeadroom = "SG0110";      // warn: use after start crosses SemGuardWarnAt
+constexpr const char* kExhausted = "SG0111";        // emerg: need exceeds what is free
+constexpr const char* kRefuseStart = "SG0112";      // emerg: SemGuardRefuseStart stops the start
+constexpr const char* kKernelUnreadable = "SG0120"; // warn: limits/usage could not be read
+constexpr const char* kMutexConfigUnread = "SG0121";// warn: mutex configuration not understood
+// reclaim
+constexpr const char* kReclaimed = "SG0201";        // notice: stale own sets removed
+constexpr const char* kDryRun = "SG0202";           // notice: DryRun, would remove
+constexpr const char* kKept = "SG0203";             // warn: a recorded set kept, and why
+constexpr const char* kLookalikes = "SG0204";       // info: sets that look like httpd's, not ours
+constexpr const char* kStateRejected = "SG0205";    // warn: state file not trusted, no reclaim
+constexpr const char* kStateUnwritable = "SG0206";  // warn: state file could not be written
+constexpr const char* kRemoveFailed = "SG0207";     // error: IPC_RMID of a stale own set failed
+constexpr const char* kNoAnchor = "SG0208";         // warn: no anchor segment: future reclaim impossible
+constexpr const char* kRunAlive = "SG0209";         // warn: processes of the previous run still alive
+constexpr const char* kOrphanAnchors = "SG0210";    // info: unrecorded anchors of killed starts removed
+// children and protection
+constexpr const char* kSetRemoved = "SG0301";       // emerg: a live set removed from outside
+constexpr const char* kSetUnusable = "SG0302";      // emerg: a set a child needs is not usable by it
+constexpr const char* kPostMortem = "SG0303";       // notice: how the previous run ended
+constexpr const char* kProtectFailed = "SG0304";    // warn: SemGuardProtect could not be applied
+// internal
+constexpr const char* kInternal = "SG0901";         // error: an unexpected internal failure, contained
+}  // namespace tag
+
+struct MessageSpec {
+    const char* tag;
+    Level level;
+    const char* meaning;
+    const char* remedy;
+};
+
+extern const MessageSpec kMessageSpecs[];
+extern const std::size_t kMessageSpecCount;
+
+const MessageSpec* find_message_spec(const char* tag);
+
+}  // namespace semguard

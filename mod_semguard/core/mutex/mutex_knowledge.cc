@@ -1,0 +1,186 @@
+#include "mutex/mutex_knowledge.h"
+
+#include <algorithm>
+
+namespace semguard {
+
+namespace {
+
+// Read from httpd 2.4's sources (util_mutex.c callers). Types not listed here are
+// treated as unknown: counted as one set, and never named as a set's type unless
+// the window they could appear in holds no other candidate.
+const TypeKnowledge kKnown[] = {
+    {"mpm-accept", "prefork.c", CreatedIn::OpenLogs, Lifetime::Config, Passes::Every},
+    {"ssl-cache", "mod_ssl.c", CreatedIn::PostConfig, Lifetime::Process, Passes::FirstOnly},
+    {"ssl-stapling", "mod_ssl.c", CreatedIn::PostConfig, Lifetime::Process, Passes::FirstOnly},
+    {"ssl-stapling-refresh", "mod_ssl.c", CreatedIn::PostConfig, Lifetime::Process,
+     Passes::FirstOnly},
+    {"rewrite-map", "mod_rewrite.c", CreatedIn::PostConfig, Lifetime::Config, Passes::Every},
+    {"proxy", "mod_proxy.c", CreatedIn::PostConfig, Lifetime::Config, Passes::Every},
+    {"proxy-balancer-shm", "mod_proxy_balancer.c", CreatedIn::PostConfig, Lifetime::Config,
+     Passes::NotPreflight},
+    {"authdigest-client", "mod_auth_digest.c", CreatedIn::PostConfig, Lifetime::Config,
+     Passes::NotPreflight},
+    {"authdigest-opaque", "mod_auth_digest.c", CreatedIn::PostConfig, Lifetime::Config,
+     Passes::NotPreflight},
+    // Only for singleton watchdogs, which mod_proxy_hcheck, mod_md and
+    // mod_heartmonitor register; the pool is mod_watchdog's own, under the process pool.
+    {"watchdog-callback", "mod_watchdog.c", CreatedIn::PostConfig, Lifetime::Process,
+     Passes::NotPreflight},
+};
+
+bool has_singleton_watchdog_user(const ConfigFacts& f) {
+    for (const char* m : {"mod_proxy_hcheck.c", "mod_md.c", "mod_heartmonitor.c"})
+        if (f.modules.count(m)) return true;
+    return false;
+}
+
+// Socache providers whose operations are not safe across processes, so the
+// user of the cache creates a mutex for them (AP_SOCACHE_FLAG_NOTMPSAFE).
+bool provider_needs_mutex(const std::string& provider) {
+    return provider == "shmcb" || provider == "dbm" || provider == "dc";
+}
+
+bool provider_known(const std::string& provider) {
+    return provider.empty() || provider == "none" || provider == "nonenotnull" ||
+           provider_needs_mutex(provider) || provider == "memcache" || provider == "redis" ||
+           provider == "shmht";
+}
+
+bool pass_allows(Passes passes, PassKind pass) {
+    switch (passes) {
+        case Passes::Every: return true;
+        case Passes::FirstOnly: return pass == PassKind::Preflight;
+        case Passes::NotPreflight: return pass != PassKind::Preflight;
+    }
+    return true;
+}
+
+bool is_accept_mutex_mpm(const std::string& mpm) { return mpm == "prefork" || mpm == "worker"; }
+
+// Sets the type creates in one pass; certain=false when the facts cannot tell.
+TypeNeed need_of(const std::string& type, const ConfigFacts& f, PassKind pass) {
+    TypeNeed n{type, 0, true};
+    const TypeKnowledge* k = knowledge_of(type);
+    if (!k) {
+        n.sets = 1;
+        n.certain = false;
+        return n;
+    }
+    if (!pass_allows(k->passes, pass)) return n;
+    if (type == "mpm-accept") {
+        // One listener needs no serialization on Linux (SINGLE_LISTEN_UNSERIALIZED_ACCEPT).
+        if (is_accept_mutex_mpm(f.mpm) && f.listeners > 1) n.sets = std::max(1, f.accept_buckets);
+    } else if (type == "ssl-cache") {
+        if (!provider_known(f.ssl_session_cache)) n.certain = false;
+        n.sets = provider_needs_mutex(f.ssl_session_cache) || !n.certain ? 1 : 0;
+    } else if (type == "ssl-stapling") {
+        if (f.ssl_stapling && !provider_known(f.ssl_stapling_cache)) n.certain = false;
+        n.sets = f.ssl_stapling && (provider_needs_mutex(f.ssl_stapling_cache) || !n.certain);
+    } else if (type == "ssl-stapling-refresh") {
+        n.sets = f.ssl_stapling ? 1 : 0;
+    } else if (type == "rewrite-map") {
+        n.sets = f.rewrite_prg_map ? 1 : 0;
+    } else if (type == "watchdog-callback") {
+        // How many singletons those modules start cannot be told from here.
+        if (has_singleton_watchdog_user(f)) {
+            n.sets = 1;
+            n.certain = false;
+        }
+    } else if (type == "proxy-balancer-shm") {
+        n.sets = f.proxy_balancers;
+    } else {
+        n.sets = 1;  // created whenever the module is loaded
+    }
+    return n;
+}
+
+bool hook_ran(const std::vector<WindowHook>& window, const char* module, CreatedIn phase) {
+    return std::any_of(window.begin(), window.end(), [&](const WindowHook& h) {
+        return h.module == module && h.phase == phase;
+    });
+}
+
+bool module_is_known_creator(const std::string& module) {
+    if (module == "worker.c") return true;
+    for (const auto& k : kKnown)
+        if (module == k.module) return true;
+    return false;
+}
+
+}  // namespace
+
+const TypeKnowledge* knowledge_of(const std::string& type) {
+    for (const auto& k : kKnown)
+        if (type == k.type) return &k;
+    return nullptr;
+}
+
+Projection project_need(const std::vector<MutexConfig>& mutexes, const ConfigFacts& facts,
+                        PassKind pass) {
+    Projection p;
+    for (const auto& m : mutexes) {
+        if (m.type == "default" || !m.sysv()) continue;
+        TypeNeed n = need_of(m.type, facts, pass);
+        if (!n.certain) p.exact = false;
+        if (n.sets == 0 && n.certain) continue;
+        p.arrays += n.sets;
+        p.semaphores += n.sets;
+        p.per_type.push_back(n);
+    }
+    return p;
+}
+
+std::string certain_type(const std::vector<MutexConfig>& mutexes, const ConfigFacts& facts,
+                         PassKind pass, const std::vector<WindowHook>& window, int count) {
+    // An unknown module in the window may create any type we know nothing about.
+    const bool unknown_module_in_window =
+        std::any_of(window.begin(), window.end(),
+                    [](const WindowHook& h) { return !module_is_known_creator(h.module); });
+    std::vector<std::string> candidates;
+    int expected = 0;
+    for (const auto& m : mutexes) {
+        if (m.type == "default" || !m.sysv()) continue;
+        const TypeKnowledge* k = knowledge_of(m.type);
+        if (!k) {
+            if (unknown_module_in_window) candidates.push_back(m.type);
+            continue;
+        }
+        const bool creator_ran =
+            hook_ran(window, k->module, k->created_in) ||
+            (m.type == "mpm-accept" && hook_ran(window, "worker.c", k->created_in));
+        if (!creator_ran || !pass_allows(k->passes, pass)) continue;
+        TypeNeed n = need_of(m.type, facts, pass);
+        if (n.sets == 0 && n.certain) continue;
+        candidates.push_back(m.type);
+        expected = n.certain ? n.sets : -1;
+    }
+    if (candidates.size() != 1) return "";
+    // More sets than the one candidate makes means something else created some.
+    if (expected >= 0 && count > expected) return "";
+    return candidates.front();
+}
+
+std::string certain_process_lifetime_type(const std::vector<MutexConfig>& mutexes,
+                                          const ConfigFacts& facts, int count) {
+    std::vector<std::string> candidates;
+    int expected = 0;
+    for (const auto& m : mutexes) {
+        if (m.type == "default" || !m.sysv()) continue;
+        const TypeKnowledge* k = knowledge_of(m.type);
+        if (k && k->lifetime != Lifetime::Process) continue;
+        // The set may come from any pass: mod_ssl's in the first, mod_watchdog's later.
+        const TypeNeed first = need_of(m.type, facts, PassKind::Preflight);
+        const TypeNeed later = need_of(m.type, facts, PassKind::FirstReal);
+        const bool certain = first.certain && later.certain;
+        const int sets = first.sets + later.sets;
+        if (k && sets == 0 && certain) continue;
+        candidates.push_back(m.type);
+        expected = (k && certain) ? sets : -1;
+    }
+    if (candidates.size() != 1) return "";
+    if (expected >= 0 && count > expected) return "";
+    return candidates.front();
+}
+
+}  // namespace semguard

@@ -1,0 +1,76 @@
+#include "run/anchor_block.h"
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+
+namespace semguard {
+
+void anchor_init(void* memory, int64_t generation, const std::string& instance_digest) {
+    auto* b = new (memory) AnchorBlock();
+    b->magic = kAnchorMagic;
+    b->size = sizeof(AnchorBlock);
+    std::memset(b->instance, 0, sizeof b->instance);
+    std::memcpy(b->instance, instance_digest.data(),
+                std::min(instance_digest.size(), sizeof b->instance - 1));
+    b->live_generation.store(generation);
+    b->retiring.store(0);
+    b->removal_reported.store(0);
+    b->unusable_reported.store(0);
+    b->removal_count.store(0);
+    b->removal_detected_at.store(0);
+    for (auto& id : b->removed_semids) id.store(-1);
+}
+
+AnchorBlock* anchor_block(void* memory) {
+    auto* b = static_cast<AnchorBlock*>(memory);
+    if (!b || b->magic != kAnchorMagic || b->size != sizeof(AnchorBlock)) return nullptr;
+    return b;
+}
+
+const AnchorBlock* anchor_block(const void* memory) {
+    return anchor_block(const_cast<void*>(memory));
+}
+
+namespace {
+// A copy may come from any segment: check its size before looking inside.
+const AnchorBlock* block_in(const std::vector<unsigned char>& copy) {
+    if (copy.size() < sizeof(AnchorBlock)) return nullptr;
+    return anchor_block(static_cast<const void*>(copy.data()));
+}
+}  // namespace
+
+std::vector<int> anchor_removals(const std::vector<unsigned char>& copy) {
+    std::vector<int> out;
+    const AnchorBlock* b = block_in(copy);
+    if (!b) return out;
+    const uint32_t n = std::min<uint32_t>(b->removal_count.load(), kAnchorMaxRemovals);
+    for (uint32_t i = 0; i < n; ++i) {
+        const int id = b->removed_semids[i].load();
+        if (id >= 0) out.push_back(id);
+    }
+    return out;
+}
+
+bool anchor_of_instance(const std::vector<unsigned char>& copy, const std::string& digest) {
+    const AnchorBlock* b = block_in(copy);
+    if (!b || b->instance[sizeof b->instance - 1] != '\0') return false;
+    return digest == b->instance;
+}
+
+bool anchor_note_removal(AnchorBlock& b, int semid, int64_t now) {
+    bool known = false;
+    const uint32_t n = b.removal_count.load();
+    for (uint32_t i = 0; i < n && i < kAnchorMaxRemovals; ++i)
+        if (b.removed_semids[i].load() == semid) known = true;
+    if (!known) {
+        const uint32_t slot = b.removal_count.fetch_add(1);
+        if (slot < kAnchorMaxRemovals) b.removed_semids[slot].store(semid);
+    }
+    int64_t zero = 0;
+    b.removal_detected_at.compare_exchange_strong(zero, now);
+    uint32_t expected = 0;
+    return b.removal_reported.compare_exchange_strong(expected, 1);
+}
+
+}  // namespace semguard

@@ -1,0 +1,393 @@
+#include "run/lifecycle.h"
+
+#include <algorithm>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "run/anchor_block.h"
+#include "log/messages.h"
+#include "record/parked_records.h"
+#include "record/state_file.h"
+
+namespace semguard {
+
+namespace {
+
+constexpr uint64_t kAnchorBytes = 4096;
+
+std::vector<ReclaimedView> views_of(const std::vector<RecordedSet>& sets, pid_t old_pid) {
+    std::vector<ReclaimedView> out;
+    for (const auto& s : sets) out.push_back({s.identity.semid, s.type, old_pid});
+    return out;
+}
+
+// A start killed between creating its anchor and recording it leaves an anchor
+// that no record names. It is ours when it carries our instance's digest, and
+// stale when nothing is attached to it.
+void remove_orphan_anchors(const PassInput& in, RunProbe& probe, Logger& log) {
+    auto segments = probe.list_anchors();
+    if (!segments) return;
+    const std::string digest = in.instance.digest();
+    int removed = 0;
+    for (const auto& a : segments.value()) {
+        if (a.key != 0 || a.cuid != probe.effective_uid() || a.mode != 0600 ||
+            a.size != kAnchorBytes || a.attached != 0 || a.marked_for_removal)
+            continue;
+        auto copy = probe.read_anchor(a.shmid, sizeof(AnchorBlock));
+        if (!copy || !anchor_of_instance(copy.value(), digest)) continue;
+        if (probe.remove_anchor(a.shmid)) ++removed;
+    }
+    if (removed > 0)
+        log.log(Level::Info, tag::kOrphanAnchors,
+                "removed " + std::to_string(removed) +
+                    " anchor segment(s) of earlier starts of this server that were killed "
+                    "before recording them");
+}
+
+// The first pass of a start: read what the previous run left, reclaim, and
+// begin a new run with its anchor.
+Snapshot start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
+                  Logger& log) {
+    mem = RunMemory{};
+    mem.started = true;
+    mem.started_at = in.now;
+    mem.settings = in.settings;
+    mem.startup.mode = to_string(in.settings.reclaim);
+
+    const std::string& path = in.settings.state_file;
+    remove_stale_temp_files(path);
+    const Snapshot live = take_snapshot(kernel);
+    std::vector<int> ours;
+
+    // The latest record first, then records parked by earlier starts.
+    std::vector<std::string> files{path};
+    for (const auto& p : list_parked(path)) files.push_back(p);
+    for (const auto& file : files) {
+        const bool latest = file == path;
+        const StateFileResult state = read_state_file(file, probe.effective_uid());
+        if (state.outcome == StateFileOutcome::Missing) {
+            if (latest) mem.startup.summary = "no previous run recorded";
+            continue;
+        }
+        if (state.outcome != StateFileOutcome::Ok) {
+            const std::string why = state.outcome == StateFileOutcome::Rejected
+                                        ? "is not trusted: " + state.reason
+                                        : "cannot be read: " + state.error.describe();
+            if (latest) mem.startup.summary = "state file " + why;
+            log.log(Level::Warn, tag::kStateRejected,
+                    "state file " + file + " " + why + "; nothing of it is reclaimed");
+            continue;
+        }
+        if (!live.ok) {
+            log.log(Level::Warn, tag::kKernelUnreadable,
+                    "cannot list semaphore sets: " + live.error.describe() +
+                        "; nothing is reclaimed at this start");
+            break;
+        }
+        ReclaimSettings rs;
+        rs.mode = in.settings.reclaim;
+        rs.self = in.instance;
+        rs.report_post_mortem = latest;
+        rs.record_path = file;
+        ReclaimOutcome out = reclaim_previous_run(kernel, probe, state.record, live.sets, rs, log);
+        const pid_t old_pid = state.record.run.parent_pid;
+        for (auto& v : views_of(out.removed, old_pid)) mem.startup.reclaimed.push_back(v);
+        for (auto& v : views_of(out.would_remove, old_pid)) mem.startup.would_reclaim.push_back(v);
+        for (const auto& k : out.kept)
+            mem.startup.kept.push_back({k.set.identity.semid, k.set.type, k.reason});
+        if (latest) {
+            mem.startup.post_mortem = out.post_mortem;
+            mem.startup.summary = out.run_verdict;
+        }
+        mem.reclaimed_total += out.removed.size();
+        mem.kept_total += out.kept.size();
+        // Still ours: what was kept or only dry-run. A recorded id that now
+        // names another set is not ours, and may well be a look-alike.
+        for (const auto& k : out.kept) ours.push_back(k.set.identity.semid);
+        for (const auto& w : out.would_remove) ours.push_back(w.identity.semid);
+
+        // Keep the record of sets that are still there, or let it go.
+        const bool unfinished = !out.kept.empty() || !out.would_remove.empty();
+        const bool foreign = state.record.instance != in.instance;
+        if (latest && unfinished && !foreign) {
+            if (SysStatus st = park_state_file(path, state.record.run); !st)
+                log.log(Level::Warn, tag::kStateUnwritable,
+                        "cannot keep the previous run's record for a later reclaim: " +
+                            st.error().describe());
+        } else if (!latest && !unfinished && !foreign) {
+            ::unlink(file.c_str());
+        }
+    }
+
+    if (in.settings.reclaim == ReclaimMode::On) remove_orphan_anchors(in, probe, log);
+
+    if (live.ok && in.user_known) {
+        for (const auto& s : find_lookalikes(live.sets, in.user_uid, ours)) {
+            const bool removed_now = std::any_of(
+                mem.startup.reclaimed.begin(), mem.startup.reclaimed.end(),
+                [&](const ReclaimedView& r) { return r.semid == s.semid; });
+            if (!removed_now) mem.lookalikes.push_back(s.semid);
+        }
+        mem.startup.lookalikes = mem.lookalikes;
+        if (!mem.lookalikes.empty()) {
+            std::string cmds;
+            for (int id : mem.lookalikes)
+                cmds += (cmds.empty() ? "" : "; ") + std::string("ipcs -s -i ") + std::to_string(id);
+            log.log(Level::Info, tag::kLookalikes,
+                    std::to_string(mem.lookalikes.size()) +
+                        " semaphore set(s) look like httpd's (no key, one semaphore, mode 600, "
+                        "owned by User) but are not this server's; they are left alone. "
+                        "Inspect: " + cmds);
+        }
+    }
+
+    RunIdentity run;
+    run.parent_pid = probe.self_pid();
+    if (auto self = probe.process(run.parent_pid)) run.parent_start_ticks = self->start_ticks;
+    run.boot_id = probe.boot_id();
+    run.euid = probe.effective_uid();
+    run.started_at = in.now;
+    auto anchor = probe.create_anchor(kAnchorBytes);
+    if (!anchor) {
+        log.log(Level::Warn, tag::kNoAnchor,
+                "cannot create the anchor segment that proves this run's end: " +
+                    anchor.error().describe() + "; a crash of this run could not be reclaimed");
+    } else {
+        run.anchor_shmid = anchor->info.shmid;
+        run.anchor_creator = anchor->info.creator_pid;
+        run.anchor_ctime = anchor->info.ctime;
+        mem.anchor = anchor->address;
+        anchor_init(mem.anchor, in.generation, in.instance.digest());
+    }
+    mem.record = Record{};
+    mem.record.instance = in.instance;
+    mem.record.run = run;
+    mem.record.generation = in.generation;
+    mem.record.written_at = in.now;
+    // Name the new anchor on disk at once: a crash from here on finds it.
+    if (run.anchor_shmid >= 0) save_record(mem, log);
+    return live;
+}
+
+// Sets of earlier passes that still exist unchanged: the process-pool ones
+// (ssl-cache) and any pconf set whose cleanup did not run.
+std::vector<RecordedSet> carried_sets(const RunMemory& mem, SemKernel& kernel,
+                                      const std::vector<MutexConfig>& mutexes,
+                                      const ConfigFacts& facts) {
+    std::vector<RecordedSet> out;
+    for (const auto& rec : mem.record.sets) {
+        auto now = kernel.stat_set(rec.identity.semid);
+        if (now && same_set(rec.identity, now.value())) out.push_back(rec);
+    }
+    const int unknown =
+        static_cast<int>(std::count_if(out.begin(), out.end(), [](const RecordedSet& r) {
+            return r.type.empty();
+        }));
+    if (unknown > 0) {
+        // Having survived a reload of the configuration, they live in the process
+        // pool: that often leaves a single candidate type.
+        const std::string type = certain_process_lifetime_type(mutexes, facts, unknown);
+        for (auto& r : out)
+            if (r.type.empty()) r.type = type;
+    }
+    return out;
+}
+
+void log_headroom(const PassInput& in, const HeadroomVerdict& v, Logger& log) {
+    const bool real_pass = in.kind != PassKind::Preflight;
+    if (!v.uses_sysv) {
+        if (real_pass) log.log(Level::Notice, tag::kNoSysv, v.summary);
+        return;
+    }
+    if (!v.failure.empty()) {
+        for (const auto& line : v.failure) log.log(Level::Emerg, tag::kExhausted, line);
+        return;
+    }
+    if (real_pass) {
+        log.log(Level::Notice, tag::kSummary, v.summary);
+        if (!v.warning.empty()) log.log(Level::Warn, tag::kLowHeadroom, v.warning);
+    }
+}
+
+std::vector<SetInfo> identities_in(const Snapshot& snap, const std::vector<SetInfo>& sets) {
+    std::vector<SetInfo> out;
+    for (const auto& s : sets) {
+        auto it = std::find_if(snap.sets.begin(), snap.sets.end(),
+                               [&](const SetInfo& x) { return x.semid == s.semid; });
+        if (it != snap.sets.end()) out.push_back(*it);
+    }
+    return out;
+}
+
+void protect_sets(RunMemory& mem, SemKernel& kernel, Logger& log) {
+    for (auto& rec : mem.record.sets) {
+        SetInfo& id = rec.identity;
+        if (id.uid == id.cuid && id.gid == mem.group_gid && id.mode == 0660) {
+            rec.is_protected = true;
+            continue;
+        }
+        // Owner = the creator (root): only root may remove or re-own the set,
+        // while the children keep locking it through the group.
+        if (SysStatus st = kernel.set_owner(id.semid, id.cuid, mem.group_gid, 0660); !st) {
+            log.log(Level::Warn, tag::kProtectFailed,
+                    "cannot protect set " + describe_set(rec) + ": " + st.error().describe());
+            continue;
+        }
+        if (auto now = kernel.stat_set(id.semid)) {
+            id = now.value();
+            rec.is_protected = true;
+        }
+    }
+}
+
+}  // namespace
+
+void save_record(RunMemory& mem, Logger& log) {
+    const Durability durability =
+        mem.record.phase == RunPhase::Starting ? Durability::Atomic : Durability::Durable;
+    if (SysStatus st = write_state_file(mem.settings.state_file, mem.record, durability); !st) {
+        log.log(Level::Warn, tag::kStateUnwritable,
+                "cannot write the state file " + mem.settings.state_file + ": " +
+                    st.error().describe() + "; a crash of this run could not be reclaimed");
+    }
+}
+
+PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
+                       Logger& log) {
+    // The sets that exist before this pass creates any. Right after a reclaim the
+    // listing taken for it serves: removals only shrink what was there.
+    Snapshot before;
+    if (in.kind == PassKind::Preflight || !mem.started)
+        before = start_run(in, mem, kernel, probe, log);
+
+    if (in.kind == PassKind::FirstReal) {
+        // httpd detached between the passes: the run's parent is a new process.
+        mem.record.run.parent_pid = probe.self_pid();
+        if (auto self = probe.process(mem.record.run.parent_pid))
+            mem.record.run.parent_start_ticks = self->start_ticks;
+    }
+    mem.settings = in.settings;
+    mem.group_gid = in.group_gid;
+    mem.mutexes = in.mutexes;
+    mem.facts = in.facts;
+
+    std::vector<RecordedSet> carried = carried_sets(mem, kernel, in.mutexes, in.facts);
+
+    // What this pass will create: known exactly after a real pass of this run.
+    Projection need = project_need(in.mutexes, in.facts, in.kind);
+    // ... unless the configuration changed in a way the projection sees.
+    const bool same_projection = need.arrays == mem.last_projection.arrays &&
+                                 need.semaphores == mem.last_projection.semaphores &&
+                                 need.exact == mem.last_projection.exact;
+    if (in.kind == PassKind::Restart && mem.last_created >= 0 && same_projection) {
+        need.arrays = need.semaphores = mem.last_created;
+        need.exact = true;
+    }
+    mem.need = need;
+    // From here on the record lists only what exists: a refused pass must not
+    // leave the previous generation's removed sets looking like a removal from outside.
+    mem.record.sets = carried;
+
+    auto limits = kernel.limits();
+    auto usage = kernel.usage();
+    if (!limits || !usage) {
+        const SysError& e = !limits ? limits.error() : usage.error();
+        log.log(Level::Warn, tag::kKernelUnreadable,
+                "cannot read the kernel's semaphore limits or use: " + e.describe() +
+                    "; the headroom check is skipped");
+        mem.headroom = HeadroomVerdict{};
+        mem.headroom.state = HeadroomState::Unknown;
+    } else {
+        HeadroomInput hi;
+        hi.limits = limits.value();
+        hi.usage = usage.value();
+        hi.need = need;
+        hi.mutexes = in.mutexes;
+        hi.warn_at_percent = in.settings.warn_at_percent;
+        hi.held_by_own_stale_sets = static_cast<long>(mem.startup.kept.size());
+        hi.alternatives = in.alternatives;
+        hi.max_processes = in.max_processes;
+        mem.headroom = assess_headroom(hi);
+        log_headroom(in, mem.headroom, log);
+        if (!mem.headroom.failure.empty() && in.settings.refuse_start) {
+            log.log(Level::Emerg, tag::kRefuseStart,
+                    "SemGuardRefuseStart On: not starting, no mutex of this pass has been "
+                    "created (httpd then reports \"Unable to open logs\": AH00015 at a start, "
+                    "AH00019 at a restart)");
+            return PassVerdict::Refuse;
+        }
+    }
+
+    // Otherwise the listing at the end of the previous pass serves: since then
+    // httpd only removed sets, and what other programs created meanwhile fails
+    // end_pass's creator test (last touched by this process) anyway.
+    if (before.ok) mem.before = std::move(before);
+    else if (!mem.before.ok) mem.before = take_snapshot(kernel);
+    mem.record.sets = carried;
+    mem.record.phase = RunPhase::Starting;
+    mem.record.generation = in.generation;
+    mem.record.written_at = in.now;
+    save_record(mem, log);
+    return PassVerdict::Proceed;
+}
+
+void mark_after_mpm(RunMemory& mem, SemKernel& kernel, PassKind kind) {
+    mem.after_mpm = kind == PassKind::Preflight ? Snapshot{} : take_snapshot(kernel);
+}
+
+void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
+              Logger& log, const std::vector<WindowHook>& window1,
+              const std::vector<WindowHook>& window2) {
+    Snapshot after = take_snapshot(kernel);
+    const pid_t self = probe.self_pid();
+    const uid_t euid = probe.effective_uid();
+    if (!mem.before.ok || !after.ok) {
+        log.log(Level::Warn, tag::kKernelUnreadable,
+                "cannot list semaphore sets, this generation's sets are not recorded: " +
+                    (!after.ok ? after.error : mem.before.error).describe());
+        return;
+    }
+    // Without the middle snapshot everything falls in one window, typed by both.
+    const Snapshot& middle = mem.after_mpm.ok ? mem.after_mpm : mem.before;
+    std::vector<WindowHook> late = window2;
+    if (!mem.after_mpm.ok) late.insert(late.end(), window1.begin(), window1.end());
+
+    auto early_new = identities_in(after, created_by(kernel, appeared(mem.before, middle), self, euid));
+    auto late_new = identities_in(after, created_by(kernel, appeared(middle, after), self, euid));
+    const std::string early_type =
+        certain_type(in.mutexes, in.facts, in.kind, window1, static_cast<int>(early_new.size()));
+    const std::string late_type =
+        certain_type(in.mutexes, in.facts, in.kind, late, static_cast<int>(late_new.size()));
+
+    auto add = [&](const std::vector<SetInfo>& sets, const std::string& type) {
+        for (const auto& s : sets) {
+            RecordedSet r;
+            r.identity = s;
+            r.type = type;
+            r.creator_pid = self;
+            r.generation = in.generation;
+            mem.record.sets.push_back(r);
+        }
+    };
+    add(early_new, early_type);
+    add(late_new, late_type);
+    if (in.kind != PassKind::Preflight) {
+        mem.last_created = static_cast<long>(early_new.size() + late_new.size());
+        mem.last_projection = project_need(in.mutexes, in.facts, in.kind);
+    }
+    if (in.settings.protect && in.user_known) protect_sets(mem, kernel, log);
+
+    mem.record.phase = RunPhase::Running;
+    mem.record.written_at = in.now;
+    save_record(mem, log);
+    if (AnchorBlock* b = anchor_block(mem.anchor)) {
+        b->live_generation.store(in.generation);
+        b->retiring.store(0);
+    }
+    mem.before = std::move(after);  // the next pass starts from here
+    mem.after_mpm = Snapshot{};
+}
+
+}  // namespace semguard

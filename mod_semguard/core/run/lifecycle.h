@@ -1,0 +1,112 @@
+// The engine's side of httpd's startup and restart sequence. The glue calls:
+//   begin_pass      open_logs, before the MPM's hook: reclaim (first pass of a
+//                   start only), headroom check, snapshot, Starting record;
+//   mark_after_mpm  open_logs, right after the MPM created its accept mutexes;
+//   end_pass        post_config, last: attribute the new sets, protect them,
+//                   write the Running record;
+//   retire_generation / parent_exit   the parent removes its own sets;
+//   child_start / child_exit          the guard in every child.
+// RunMemory is the state of one run. It lives on the heap and survives httpd's
+// unloading of the module at restarts (the glue keeps the pointer in the
+// process pool), so it holds plain data only: no code pointers.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "run/attribution.h"
+#include "log/deferred_log.h"
+#include "headroom/headroom.h"
+#include "log/logger.h"
+#include "mutex/mutex_config.h"
+#include "mutex/mutex_knowledge.h"
+#include "run/reclaim.h"
+#include "record/record.h"
+#include "kernel/run_probe.h"
+#include "kernel/sem_kernel.h"
+#include "status/status_model.h"
+
+namespace semguard {
+
+struct GuardSettings {
+    std::string state_file;  // resolved path of the state file
+    ReclaimMode reclaim = ReclaimMode::On;
+    int warn_at_percent = 80;
+    bool refuse_start = false;
+    bool protect = false;
+};
+
+struct PassInput {
+    PassKind kind = PassKind::Preflight;
+    long generation = 0;
+    int64_t now = 0;
+    InstanceIdentity instance;
+    GuardSettings settings;
+    std::vector<MutexConfig> mutexes;
+    ConfigFacts facts;
+    std::vector<std::string> alternatives;  // mechanisms APR offers besides sysvsem
+    long max_processes = 0;                 // MaxRequestWorkers' processes + the parent
+    uid_t user_uid = 0;                     // User
+    gid_t group_gid = 0;                    // Group
+    bool user_known = false;
+};
+
+struct RunMemory {
+    bool started = false;
+    int64_t started_at = 0;
+    Record record;                    // as last written to the state file
+    void* anchor = nullptr;           // this process's mapping of the anchor segment
+    StartupView startup;              // what happened at this start, for the status page
+    std::vector<int> lookalikes;
+    std::vector<MutexConfig> mutexes; // of the current generation
+    ConfigFacts facts;
+    GuardSettings settings;
+    gid_t group_gid = 0;
+    HeadroomVerdict headroom;
+    Projection need;
+    long last_created = -1;           // sets the last real pass created: a restart's exact need
+    Projection last_projection;       // what that pass was projected to create
+    Snapshot before;                  // at begin_pass (the previous pass's end, when there was one)
+    Snapshot after_mpm;               // at mark_after_mpm
+    uint64_t reclaimed_total = 0;
+    uint64_t kept_total = 0;
+    std::vector<DeferredEntry> deferred;  // held until the error log is open
+};
+
+enum class PassVerdict { Proceed, Refuse };
+
+// Writes mem.record to the state file; a failure is logged (SG0206), not fatal.
+// Records of phase Starting are written without fsync (see Durability).
+void save_record(RunMemory& mem, Logger& log);
+
+PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
+                       Logger& log);
+// Skipped in the preflight pass, whose sets httpd removes before the real pass
+// (their types are not worth a listing of every set).
+void mark_after_mpm(RunMemory& mem, SemKernel& kernel, PassKind kind = PassKind::FirstReal);
+// `window1`: hooks between begin_pass and mark_after_mpm; `window2`: from there to end_pass.
+void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
+              Logger& log, const std::vector<WindowHook>& window1,
+              const std::vector<WindowHook>& window2);
+
+// The parent is about to remove this generation's sets itself (pconf cleanup).
+void retire_generation(RunMemory& mem);
+// The parent exits: name any set removed from outside, write the Stopped record.
+void parent_exit(RunMemory& mem, SemKernel& kernel, RunProbe& probe, Logger& log, int64_t now);
+
+struct ChildIdentity {
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::vector<gid_t> groups;
+};
+
+// Checks, in a child after it dropped privileges, that every recorded set of its
+// generation still exists, is the same set, and is usable by it. Changes nothing.
+// Returns the number of problems found (logged once per run through the anchor).
+int child_check(const RunMemory& mem, SemKernel& kernel, const ChildIdentity& who, Logger& log,
+                int64_t now, bool at_exit);
+
+}  // namespace semguard

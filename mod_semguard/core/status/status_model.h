@@ -1,0 +1,106 @@
+// Everything the semguard-status page shows, gathered once per request by the
+// glue (status_collect) and rendered by pure functions (render_*.h).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kernel/sem_kernel.h"
+
+namespace semguard {
+
+enum class HeadroomState { Ok, Warn, Critical, Unknown };
+const char* to_string(HeadroomState s);  // "ok", "warn", "critical", "unknown"
+
+struct MutexView {
+    std::string type;          // "mpm-accept", "ssl-cache", "default", ...
+    std::string configured;    // as configured: "default", "sysvsem", "none", "using_defaults"
+    std::string mechanism;     // effective, 'default' resolved: "sysvsem", "pthread", "fcntl", "none"
+    std::string dir;           // for file-based mechanisms, else ""
+    bool sysv = false;         // creates SysV semaphore sets
+};
+
+struct SemaphoreView {
+    int value = 0;             // 1 = free, 0 = held (httpd's mutexes start at 1)
+    int waiting = 0;           // GETNCNT
+    pid_t last_pid = 0;        // GETPID
+    bool last_pid_alive = false;
+    bool last_pid_ours = false;  // a process of this server (parent or child)
+};
+
+struct SetView {
+    int semid = -1;
+    std::string type;          // "" = unknown
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::string owner;         // user name, or the number
+    std::string group;
+    unsigned mode = 0;
+    unsigned long nsems = 0;
+    int64_t otime = 0;
+    int64_t ctime = 0;
+    bool present = true;       // false: recorded but gone from the kernel
+    bool identity_ok = true;   // false: the id now names some other set
+    bool is_protected = false;
+    std::vector<SemaphoreView> semaphores;
+    std::string error;         // a failed read, described
+};
+
+struct ReclaimedView {
+    int semid = -1;
+    std::string type;
+    pid_t old_parent_pid = 0;
+};
+
+struct KeptView {
+    int semid = -1;
+    std::string type;
+    std::string reason;
+};
+
+struct StartupView {
+    std::string mode;          // "on", "off", "dryrun"
+    std::string summary;       // one sentence about what happened at this start
+    std::vector<ReclaimedView> reclaimed;
+    std::vector<ReclaimedView> would_reclaim;  // DryRun
+    std::vector<KeptView> kept;
+    std::vector<int> lookalikes;               // semids that look like httpd's but are not ours
+    std::string post_mortem;   // how the previous run ended, "" if it ended cleanly
+    uint64_t reclaimed_total = 0;  // since this parent started
+    uint64_t kept_total = 0;
+};
+
+struct StatusModel {
+    // The server
+    std::string server_version;
+    std::string server_name;
+    std::string server_root;
+    std::string config_file;
+    std::string mpm;
+    long generation = 0;
+    pid_t parent_pid = 0;
+    int64_t now = 0;
+    int64_t started_at = 0;
+
+    // Kernel limits and use
+    bool kernel_ok = true;
+    std::string kernel_error;
+    SemLimits limits;
+    SemUsage usage;
+    long projected_arrays = 0;      // what this configuration creates per generation
+    long projected_semaphores = 0;
+    int warn_at_percent = 80;
+    HeadroomState headroom = HeadroomState::Unknown;
+    std::string headroom_text;      // the advice, "" when fine
+    std::string undo_note;          // e.g. "not limited on Linux (allocated on demand)"
+
+    std::vector<MutexView> mutexes;
+    std::vector<SetView> sets;
+    bool protection_enabled = false;
+    StartupView startup;
+};
+
+}  // namespace semguard
