@@ -27,7 +27,7 @@
 #include "record/record.h"
 #include "kernel/run_probe.h"
 #include "kernel/sem_kernel.h"
-#include "status/status_model.h"
+#include "run/startup_view.h"
 
 namespace semguard {
 
