@@ -5,7 +5,7 @@
 //   end_pass        post_config, last: attribute the new sets, protect them,
 //                   write the Running record;
 //   retire_generation / parent_exit   the parent removes its own sets;
-//   child_start / child_exit          the guard in every child.
+//   child_check                       the guard in every child (at its start and exit).
 // RunMemory is the state of one run. It lives on the heap and survives httpd's
 // unloading of the module at restarts (the glue keeps the pointer in the
 // process pool), so it holds plain data only: no code pointers.
