@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "text/codec.h"
+
 namespace semguard {
 
 namespace {
@@ -79,11 +81,7 @@ std::string format_sem_time(int64_t t) {
     return text;
 }
 
-std::string format_mode_octal(unsigned mode) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04o", mode & 07777u);
-    return buf;
-}
+std::string format_mode_octal(unsigned mode) { return octal_mode(mode & 07777u); }
 
 std::string semaphore_state_word(int value) {
     if (value == 1) return "free";
