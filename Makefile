@@ -38,7 +38,7 @@ CORE_SRC := $(sort $(wildcard mod_semguard/core/*/*.cc))
 GLUE_SRC := $(sort $(wildcard mod_semguard/httpd/*.cc))
 CORE_LO  := $(patsubst mod_semguard/core/%.cc,$(OBJDIR)/core/%.lo,$(CORE_SRC))
 GLUE_LO  := $(patsubst mod_semguard/httpd/%.cc,$(OBJDIR)/httpd/%.lo,$(GLUE_SRC))
-HEADERS  := $(wildcard mod_semguard/core/*/*.h mod_semguard/httpd/*.h)
+HEADERS  := $(wildcard mod_semguard/core/*.h mod_semguard/core/*/*.h mod_semguard/httpd/*.h)
 
 .PHONY: all install test demo bench fuzz soak clean print-flags
 all: $(BUILD)/mod_semguard.so

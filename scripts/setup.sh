@@ -17,6 +17,7 @@ PACKAGES=(
     build-essential g++ cmake make pkg-config
     apache2 apache2-dev libapr1-dev libaprutil1-dev
     googletest libgtest-dev libgmock-dev
+    nlohmann-json3-dev  # the tests parse ?json with a real parser
     # tests: harness, namespaces, TLS, process and IPC tools
     python3 openssl ca-certificates procps psmisc util-linux iproute2 curl jq
     prometheus  # promtool check metrics

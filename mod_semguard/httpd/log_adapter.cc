@@ -25,7 +25,10 @@ int to_aplog(Level level) {
 }  // namespace
 
 void HttpdLogger::log(Level level, const char* tag, const std::string& text) {
-    ap_log_error(APLOG_MARK, to_aplog(level), 0, server_, "%s: %s", tag, text.c_str());
+    if (tag && *tag)
+        ap_log_error(APLOG_MARK, to_aplog(level), 0, server_, "%s: %s", tag, text.c_str());
+    else  // below notice a line needs no tag
+        ap_log_error(APLOG_MARK, to_aplog(level), 0, server_, "%s", text.c_str());
 }
 
 }  // namespace glue

@@ -23,7 +23,6 @@ struct Retained {
 }  // namespace
 
 RunMemory& run_memory() {
-    static_assert(sizeof(kLayoutStamp) > 0, "stamp");
     auto* r = static_cast<Retained*>(ap_retained_data_get(kRetainedKey));
     if (!r) r = static_cast<Retained*>(ap_retained_data_create(kRetainedKey, sizeof(Retained)));
     if (!r->memory || std::strncmp(r->stamp, kLayoutStamp, sizeof r->stamp) != 0) {

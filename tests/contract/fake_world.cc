@@ -65,7 +65,7 @@ private:
 class FakeWorld : public KernelWorld {
 public:
     FakeWorld()
-        : clock_(std::make_shared<FakeClock>()), kernel_(clock_), probe_(clock_) {}
+        : clock_(std::make_shared<TestClock>()), kernel_(clock_), probe_(clock_) {}
 
     SemKernel& kernel() override { return kernel_; }
     RunProbe& probe() override { return probe_; }
@@ -110,7 +110,7 @@ public:
 private:
     pid_t next_pid() { return next_pid_++; }
 
-    std::shared_ptr<FakeClock> clock_;
+    std::shared_ptr<TestClock> clock_;
     FakeSemKernel kernel_;
     FakeRunProbe probe_;
     pid_t next_pid_ = 20000;

@@ -30,11 +30,11 @@ void check(std::string_view text) {
     }
     // encode_record writes every field in one canonical form, so equal
     // encodings mean equal records (Record has no operator==).
-    const std::string encoded = semguard::encode_record(first.record());
+    const std::string encoded = semguard::encode_record(first.value());
     const semguard::DecodeResult second = semguard::decode_record(encoded);
     if (!second.ok())
         fail("encode(decode(x)) is refused", second.error().describe() + "\n" + encoded);
-    if (semguard::encode_record(second.record()) != encoded)
+    if (semguard::encode_record(second.value()) != encoded)
         fail("encode(decode(x)) decodes to another record", encoded);
 }
 

@@ -1,5 +1,8 @@
 // A Logger that keeps every line, for tests that assert on what the engine
-// said: which tags, how often, at which level, with which words.
+// said: which tags, how often, at which level, with which words. Every line is
+// also held to the catalogue: a tagged line must be logged at its tag's level
+// (log/messages.cc), an untagged one below notice. A violation fails the test
+// that logged it, so every engine test checks the levels of what it logs.
 #pragma once
 
 #include <cstddef>
@@ -7,7 +10,10 @@
 #include <utility>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "log/logger.h"
+#include "log/messages.h"
 
 namespace semguard {
 
@@ -31,11 +37,39 @@ inline const char* level_name(Level level) {
     return "?";
 }
 
+// The catalogue's entry for `tag`, or nullptr.
+inline const MessageSpec* catalogue_entry(const std::string& tag) {
+    for (std::size_t i = 0; i < kMessageSpecCount; ++i)
+        if (tag == kMessageSpecs[i].tag) return &kMessageSpecs[i];
+    return nullptr;
+}
+
+// "" when a line at `level` with `tag` is what the catalogue allows, else why not.
+inline std::string catalogue_violation(Level level, const std::string& tag) {
+    if (tag.empty())
+        return level <= Level::Notice
+                   ? std::string("an untagged line at ") + level_name(level) +
+                         " (notice and above need a tag)"
+                   : "";
+    const MessageSpec* spec = catalogue_entry(tag);
+    if (!spec) return tag + " is not in the catalogue (log/messages.cc)";
+    if (spec->level != level)
+        return tag + " logged at " + level_name(level) + ", the catalogue says " +
+               level_name(spec->level);
+    return "";
+}
+
 class CaptureLogger : public Logger {
 public:
     void log(Level level, const char* tag, const std::string& text) override {
-        lines_.push_back({level, tag ? tag : "", text});
+        const std::string t = tag ? tag : "";
+        const std::string violation = catalogue_violation(level, t);
+        if (check_catalogue && !violation.empty()) ADD_FAILURE() << violation << ": " << text;
+        lines_.push_back({level, t, text});
     }
+
+    // Off only in tests of the logging machinery itself, which log made-up tags.
+    bool check_catalogue = true;
 
     const std::vector<CapturedLine>& lines() const { return lines_; }
     void clear() { lines_.clear(); }

@@ -29,7 +29,7 @@ SysError error_with(int code, const std::string& call) {
 
 }  // namespace
 
-FakeSemKernel::FakeSemKernel(std::shared_ptr<FakeClock> clock)
+FakeSemKernel::FakeSemKernel(std::shared_ptr<TestClock> clock)
     : clock_(std::move(clock)), limits_(linux_defaults()) {}
 
 SemLimits FakeSemKernel::linux_defaults() {

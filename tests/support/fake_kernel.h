@@ -17,6 +17,7 @@
 
 #include "fake_faults.h"
 #include "fake_ipc_ids.h"
+#include "test_clock.h"
 #include "kernel/run_probe.h"
 #include "kernel/sem_kernel.h"
 
@@ -26,7 +27,7 @@ class FakeSemKernel : public SemKernel {
 public:
     enum class Op { Limits, Usage, ListSets, StatSet, ReadStates, RemoveSet, SetOwner };
 
-    explicit FakeSemKernel(std::shared_ptr<FakeClock> clock = std::make_shared<FakeClock>());
+    explicit FakeSemKernel(std::shared_ptr<TestClock> clock = std::make_shared<TestClock>());
 
     // What a fresh Linux 6.x namespace reports (kernel.sem = 32000 1024000000 500 32000).
     static SemLimits linux_defaults();
@@ -71,7 +72,7 @@ public:
     void fail_next(Op op, int error_code) { faults_.fail_next(op, error_code); }
     int calls(Op op) const { return faults_.calls(op); }
 
-    FakeClock& clock() { return *clock_; }
+    TestClock& clock() { return *clock_; }
 
 private:
     struct Set {
@@ -86,7 +87,7 @@ private:
     std::optional<SysError> check_semnum(const Set* set, int semid, unsigned long semnum,
                                          const char* cmd) const;
 
-    std::shared_ptr<FakeClock> clock_;
+    std::shared_ptr<TestClock> clock_;
     SemLimits limits_;
     FakeIpcIds ids_;
     std::map<int, Set> sets_;  // by index: the order SEM_STAT_ANY walks them
@@ -102,7 +103,7 @@ public:
     static constexpr uint64_t kDefaultSelfStart = 500000;
 
     // The table starts with one running process: this one.
-    explicit FakeRunProbe(std::shared_ptr<FakeClock> clock = std::make_shared<FakeClock>(),
+    explicit FakeRunProbe(std::shared_ptr<TestClock> clock = std::make_shared<TestClock>(),
                           pid_t self = kDefaultSelf, uint64_t self_start_ticks = kDefaultSelfStart);
 
     // ---- RunProbe --------------------------------------------------------
@@ -140,7 +141,7 @@ public:
     void fail_next(Op op, int error_code) { faults_.fail_next(op, error_code); }
     int calls(Op op) const { return faults_.calls(op); }
 
-    FakeClock& clock() { return *clock_; }
+    TestClock& clock() { return *clock_; }
 
 private:
     struct Process {
@@ -159,7 +160,7 @@ private:
     void destroy_if_released(int shmid);
     AnchorInfo snapshot(const Anchor& anchor) const;
 
-    std::shared_ptr<FakeClock> clock_;
+    std::shared_ptr<TestClock> clock_;
     pid_t self_;
     uid_t euid_ = 0;
     std::string boot_id_ = "6a1f0c52-3b7e-4d0a-9e55-0c3f2d1b8a47";

@@ -23,7 +23,7 @@ SysError error_with(int code, const std::string& call) {
 
 }  // namespace
 
-FakeRunProbe::FakeRunProbe(std::shared_ptr<FakeClock> clock, pid_t self, uint64_t self_start_ticks)
+FakeRunProbe::FakeRunProbe(std::shared_ptr<TestClock> clock, pid_t self, uint64_t self_start_ticks)
     : clock_(std::move(clock)), self_(self) {
     processes_[self] = Process{self_start_ticks, false};
 }

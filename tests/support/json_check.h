@@ -1,9 +1,11 @@
-// A strict JSON checker for the tests (RFC 8259): the status renderer's output
-// must be accepted by any parser, so this accepts nothing a strict one rejects —
-// no trailing commas, no raw control characters or ill-formed UTF-8 in strings,
-// no unpaired surrogate escapes, no leading zeros — and also rejects an object
-// that repeats a member name (legal but ambiguous; a bug in our schema).
+// JSON in the tests is read with a real parser (nlohmann/json, RFC 8259: no
+// trailing commas, no raw control characters or ill-formed UTF-8 in strings, no
+// unpaired surrogate escapes, no leading zeros). On top of the parser, an
+// object that repeats a member name is refused: legal but ambiguous, and a bug
+// in our schema.
 #pragma once
+
+#include <nlohmann/json.hpp>
 
 #include <string>
 #include <string_view>
@@ -11,7 +13,11 @@
 namespace semguard::test {
 
 // "" if `text` is exactly one valid JSON value (surrounded by optional whitespace),
-// else what is wrong and at which byte offset.
+// else what is wrong.
 std::string json_error(std::string_view text);
+
+// The parsed document; a test that checks json_error first may read it freely.
+// Invalid text gives a discarded value (is_discarded()).
+nlohmann::json parse_json(std::string_view text);
 
 }  // namespace semguard::test

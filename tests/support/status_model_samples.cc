@@ -1,5 +1,9 @@
 #include "status_model_samples.h"
 
+#include <cerrno>
+
+#include "kernel/sys_result.h"
+
 namespace semguard::test {
 
 const char* const kHostileText =
@@ -106,7 +110,7 @@ StatusModel rich_status_model() {
     replaced.identity_ok = false;
     SetView unreadable = set(98310, "mpm-accept", {});
     unreadable.nsems = 1;
-    unreadable.error = "(13) Permission denied: semctl(GETALL, 98310)";
+    unreadable.error = SysError{EACCES, "semctl(GETALL, 98310)"}.describe();
     m.sets = {accept, cache, stapling, multi, missing, replaced, unreadable};
     m.protection_enabled = true;
 

@@ -157,7 +157,7 @@ TEST(FakeSemKernel, SetWaitingAndWaitersAreWhatGetncntAndGetzcntReport) {
 }
 
 TEST(FakeSemKernel, TheSharedClockStampsCtimeAndOtime) {
-    auto clock = std::make_shared<FakeClock>(1000);
+    auto clock = std::make_shared<TestClock>(1000);
     FakeSemKernel kernel(clock);
     const int id = must_create(kernel);
     EXPECT_EQ(kernel.stat_set(id)->ctime, 1000);
@@ -181,7 +181,7 @@ TEST(FakeSemKernel, IdsFollowLinuxFromTheFirstOne) {
 }
 
 TEST(FakeRunProbe, ForkedChildrenInheritEveryAttachmentAndZombiesDropThem) {
-    auto clock = std::make_shared<FakeClock>(5000);
+    auto clock = std::make_shared<TestClock>(5000);
     FakeRunProbe probe(clock, 100, 7);
     SysResult<AnchorMapping> anchor = probe.create_anchor(128);
     ASSERT_TRUE(anchor.ok());

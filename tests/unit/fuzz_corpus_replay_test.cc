@@ -63,10 +63,10 @@ TEST(FuzzCorpusReplay, EveryInputIsRefusedWithReasonOrRoundTrips) {
             EXPECT_FALSE(first.error().message.empty());
             continue;
         }
-        const std::string encoded = encode_record(first.record());
+        const std::string encoded = encode_record(first.value());
         const DecodeResult second = decode_record(encoded);
         ASSERT_TRUE(second.ok()) << second.error().describe();
-        EXPECT_EQ(encode_record(second.record()), encoded);
+        EXPECT_EQ(encode_record(second.value()), encoded);
     }
 }
 

@@ -91,7 +91,7 @@ TEST(Headroom, OkSummaryHasTheExactNumbers) {
     EXPECT_EQ(v.summary,
               "mutexes: sysvsem (mpm-accept, rewrite-map, ssl-cache); SysV arrays 5/128 in use, "
               "semaphores 7/32000 in use; this configuration needs 3 arrays and 3 semaphores; "
-              "undo structures are not limited on this OS");
+              "undo structures are not limited on this OS; mod_semguard 0.1.0");
     EXPECT_TRUE(contains(v.summary, "SysV arrays 5/128 in use"));
 }
 

@@ -181,16 +181,5 @@ TEST(MutexConfig, LastLineWithoutNewlineCounts) {
     EXPECT_EQ(r.mutexes[0].mechanism, "none");
 }
 
-TEST(MutexConfig, MechanismSummaryListsDistinctMechanismsOfRegisteredTypes) {
-    const MutexConfigResult r = parse_mutex_dump(kDebianDump, "sysvsem");
-    // "default" is not a registered type: its mechanism alone does not count.
-    EXPECT_EQ(mechanism_summary(r.mutexes), "fcntl, none, sysvsem");
-
-    const MutexConfigResult only_default =
-        parse_mutex_dump("Mutex default: dir=\"/x\" mechanism=flock \n", "sysvsem");
-    EXPECT_EQ(mechanism_summary(only_default.mutexes), "none");
-    EXPECT_EQ(mechanism_summary({}), "none");
-}
-
 }  // namespace
 }  // namespace semguard

@@ -42,13 +42,26 @@ ConfigFacts reference_facts() {
     return f;
 }
 
-const TypeNeed* need_for(const Projection& p, const std::string& type) {
+// The totals of project_need with the per-type needs they add up.
+struct Projected : Projection {
+    std::vector<TypeNeed> per_type;
+};
+
+Projected project(const std::vector<MutexConfig>& mutexes, const ConfigFacts& facts,
+                  PassKind pass) {
+    Projected p;
+    static_cast<Projection&>(p) = project_need(mutexes, facts, pass);
+    p.per_type = needs_by_type(mutexes, facts, pass);
+    return p;
+}
+
+const TypeNeed* need_for(const Projected& p, const std::string& type) {
     for (const auto& n : p.per_type)
         if (n.type == type) return &n;
     return nullptr;
 }
 
-std::vector<std::string> types_in(const Projection& p) {
+std::vector<std::string> types_in(const Projected& p) {
     std::vector<std::string> out;
     for (const auto& n : p.per_type) out.push_back(n.type);
     return out;
@@ -82,7 +95,7 @@ TEST(MutexKnowledge, KnowsHttpdsOwnTypes) {
 // ---- project_need -----------------------------------------------------------
 
 TEST(ProjectNeed, ReferencePreflightNeedsThree) {
-    const Projection p = project_need(reference_mutexes(), reference_facts(), PassKind::Preflight);
+    const Projected p = project(reference_mutexes(), reference_facts(), PassKind::Preflight);
     EXPECT_EQ(p.arrays, 3);
     EXPECT_EQ(p.semaphores, 3);
     EXPECT_TRUE(p.exact);
@@ -94,7 +107,7 @@ TEST(ProjectNeed, ReferencePreflightNeedsThree) {
 }
 
 TEST(ProjectNeed, ReferenceFirstRealNeedsTwoBecauseSslCacheLivesInTheProcessPool) {
-    const Projection p = project_need(reference_mutexes(), reference_facts(), PassKind::FirstReal);
+    const Projected p = project(reference_mutexes(), reference_facts(), PassKind::FirstReal);
     EXPECT_EQ(p.arrays, 2);
     EXPECT_EQ(p.semaphores, 2);
     EXPECT_TRUE(p.exact);
@@ -103,7 +116,7 @@ TEST(ProjectNeed, ReferenceFirstRealNeedsTwoBecauseSslCacheLivesInTheProcessPool
 }
 
 TEST(ProjectNeed, ReferenceRestartNeedsTwo) {
-    const Projection p = project_need(reference_mutexes(), reference_facts(), PassKind::Restart);
+    const Projected p = project(reference_mutexes(), reference_facts(), PassKind::Restart);
     EXPECT_EQ(p.arrays, 2);
     EXPECT_TRUE(p.exact);
 }
@@ -111,7 +124,7 @@ TEST(ProjectNeed, ReferenceRestartNeedsTwo) {
 TEST(ProjectNeed, EventMpmHasNoAcceptMutex) {
     ConfigFacts f = reference_facts();
     f.mpm = "event";
-    const Projection p = project_need(reference_mutexes(), f, PassKind::Preflight);
+    const Projected p = project(reference_mutexes(), f, PassKind::Preflight);
     EXPECT_EQ(p.arrays, 2);
     EXPECT_EQ(need_for(p, "mpm-accept"), nullptr);
     EXPECT_TRUE(p.exact);
@@ -120,7 +133,7 @@ TEST(ProjectNeed, EventMpmHasNoAcceptMutex) {
 TEST(ProjectNeed, WorkerMpmHasOne) {
     ConfigFacts f = reference_facts();
     f.mpm = "worker";
-    const Projection p = project_need(reference_mutexes(), f, PassKind::FirstReal);
+    const Projected p = project(reference_mutexes(), f, PassKind::FirstReal);
     ASSERT_NE(need_for(p, "mpm-accept"), nullptr);
     EXPECT_EQ(need_for(p, "mpm-accept")->sets, 1);
 }
@@ -128,7 +141,7 @@ TEST(ProjectNeed, WorkerMpmHasOne) {
 TEST(ProjectNeed, OneListenerNeedsNoAcceptMutex) {
     ConfigFacts f = reference_facts();
     f.listeners = 1;
-    const Projection p = project_need(reference_mutexes(), f, PassKind::Preflight);
+    const Projected p = project(reference_mutexes(), f, PassKind::Preflight);
     EXPECT_EQ(p.arrays, 2);
     EXPECT_EQ(need_for(p, "mpm-accept"), nullptr);
 }
@@ -136,7 +149,7 @@ TEST(ProjectNeed, OneListenerNeedsNoAcceptMutex) {
 TEST(ProjectNeed, AcceptMutexPerListenBucket) {
     ConfigFacts f = reference_facts();
     f.accept_buckets = 4;
-    const Projection p = project_need(reference_mutexes(), f, PassKind::FirstReal);
+    const Projected p = project(reference_mutexes(), f, PassKind::FirstReal);
     ASSERT_NE(need_for(p, "mpm-accept"), nullptr);
     EXPECT_EQ(need_for(p, "mpm-accept")->sets, 4);
     EXPECT_EQ(p.arrays, 5);
@@ -147,7 +160,7 @@ TEST(ProjectNeed, MemcacheSessionCacheNeedsNoMutex) {
     for (const char* provider : {"memcache", "redis", "none", "", "shmht", "nonenotnull"}) {
         ConfigFacts f = reference_facts();
         f.ssl_session_cache = provider;
-        const Projection p = project_need(reference_mutexes(), f, PassKind::Preflight);
+        const Projected p = project(reference_mutexes(), f, PassKind::Preflight);
         EXPECT_EQ(p.arrays, 2) << provider;
         EXPECT_TRUE(p.exact) << provider;
         EXPECT_EQ(need_for(p, "ssl-cache"), nullptr) << provider;
@@ -155,14 +168,14 @@ TEST(ProjectNeed, MemcacheSessionCacheNeedsNoMutex) {
     for (const char* provider : {"dbm", "dc"}) {
         ConfigFacts f = reference_facts();
         f.ssl_session_cache = provider;
-        EXPECT_EQ(project_need(reference_mutexes(), f, PassKind::Preflight).arrays, 3) << provider;
+        EXPECT_EQ(project(reference_mutexes(), f, PassKind::Preflight).arrays, 3) << provider;
     }
 }
 
 TEST(ProjectNeed, UnknownSessionCacheProviderIsCountedAndUncertain) {
     ConfigFacts f = reference_facts();
     f.ssl_session_cache = "fancycache";
-    const Projection p = project_need(reference_mutexes(), f, PassKind::Preflight);
+    const Projected p = project(reference_mutexes(), f, PassKind::Preflight);
     EXPECT_EQ(p.arrays, 3);
     EXPECT_FALSE(p.exact);
     const TypeNeed* n = need_for(p, "ssl-cache");
@@ -175,15 +188,15 @@ TEST(ProjectNeed, UnknownRegisteredTypeCountsOneAndIsNotExact) {
     auto mutexes = reference_mutexes();
     mutexes.push_back(sysv("mod-foo-lock"));
     for (PassKind pass : {PassKind::Preflight, PassKind::FirstReal, PassKind::Restart}) {
-        const Projection p = project_need(mutexes, reference_facts(), pass);
+        const Projected p = project(mutexes, reference_facts(), pass);
         const TypeNeed* n = need_for(p, "mod-foo-lock");
         ASSERT_NE(n, nullptr);
         EXPECT_EQ(n->sets, 1);
         EXPECT_FALSE(n->certain);
         EXPECT_FALSE(p.exact);
     }
-    EXPECT_EQ(project_need(mutexes, reference_facts(), PassKind::Preflight).arrays, 4);
-    EXPECT_EQ(project_need(mutexes, reference_facts(), PassKind::FirstReal).arrays, 3);
+    EXPECT_EQ(project(mutexes, reference_facts(), PassKind::Preflight).arrays, 4);
+    EXPECT_EQ(project(mutexes, reference_facts(), PassKind::FirstReal).arrays, 3);
 }
 
 TEST(ProjectNeed, NonSysvTypesAreIgnored) {
@@ -193,7 +206,7 @@ TEST(ProjectNeed, NonSysvTypesAreIgnored) {
     mutexes.push_back(other("mod-foo-lock", "pthread"));
     mutexes.push_back(other("proxy", "fcntl"));
     mutexes.push_back(other("authdigest-client", "none"));
-    const Projection p = project_need(mutexes, reference_facts(), PassKind::Preflight);
+    const Projected p = project(mutexes, reference_facts(), PassKind::Preflight);
     EXPECT_EQ(p.arrays, 1);
     EXPECT_TRUE(p.exact) << "an unknown type that does not use sysvsem makes nothing uncertain";
     EXPECT_EQ(types_in(p), (std::vector<std::string>{"mpm-accept"}));
@@ -203,7 +216,7 @@ TEST(ProjectNeed, AllPthreadNeedsNothing) {
     std::vector<MutexConfig> mutexes{{"default", "pthread", "pthread", ""},
                                      other("mpm-accept", "pthread"),
                                      other("ssl-cache", "pthread")};
-    const Projection p = project_need(mutexes, reference_facts(), PassKind::Preflight);
+    const Projected p = project(mutexes, reference_facts(), PassKind::Preflight);
     EXPECT_EQ(p.arrays, 0);
     EXPECT_EQ(p.semaphores, 0);
     EXPECT_TRUE(p.per_type.empty());
@@ -212,13 +225,13 @@ TEST(ProjectNeed, AllPthreadNeedsNothing) {
 
 TEST(ProjectNeed, DefaultEntryIsNeverCounted) {
     std::vector<MutexConfig> mutexes{{"default", "sysvsem", "sysvsem", ""}};
-    EXPECT_EQ(project_need(mutexes, reference_facts(), PassKind::Preflight).arrays, 0);
+    EXPECT_EQ(project(mutexes, reference_facts(), PassKind::Preflight).arrays, 0);
 }
 
 TEST(ProjectNeed, RewriteMapOnlyWithAPrgMap) {
     ConfigFacts f = reference_facts();
     f.rewrite_prg_map = false;
-    const Projection p = project_need(reference_mutexes(), f, PassKind::FirstReal);
+    const Projected p = project(reference_mutexes(), f, PassKind::FirstReal);
     EXPECT_EQ(p.arrays, 1);
     EXPECT_EQ(need_for(p, "rewrite-map"), nullptr);
 }
@@ -227,16 +240,16 @@ TEST(ProjectNeed, StaplingAddsRefreshAndACacheMutexForShmcb) {
     ConfigFacts f = reference_facts();
     f.ssl_stapling = true;
     f.ssl_stapling_cache = "shmcb";
-    const Projection pre = project_need(reference_mutexes(), f, PassKind::Preflight);
+    const Projected pre = project(reference_mutexes(), f, PassKind::Preflight);
     EXPECT_EQ(pre.arrays, 5);
     ASSERT_NE(need_for(pre, "ssl-stapling"), nullptr);
     ASSERT_NE(need_for(pre, "ssl-stapling-refresh"), nullptr);
     // Both live in the process pool: nothing new in the real pass.
-    const Projection real = project_need(reference_mutexes(), f, PassKind::FirstReal);
+    const Projected real = project(reference_mutexes(), f, PassKind::FirstReal);
     EXPECT_EQ(real.arrays, 2);
 
     f.ssl_stapling_cache = "memcache";
-    const Projection mc = project_need(reference_mutexes(), f, PassKind::Preflight);
+    const Projected mc = project(reference_mutexes(), f, PassKind::Preflight);
     EXPECT_EQ(mc.arrays, 4);
     EXPECT_EQ(need_for(mc, "ssl-stapling"), nullptr);
     EXPECT_NE(need_for(mc, "ssl-stapling-refresh"), nullptr);
@@ -247,9 +260,9 @@ TEST(ProjectNeed, ProxyBalancerAndDigestNotInPreflight) {
                                      sysv("authdigest-opaque")};
     ConfigFacts f = reference_facts();
     f.proxy_balancers = 3;
-    EXPECT_EQ(project_need(mutexes, f, PassKind::Preflight).arrays, 0);
-    EXPECT_EQ(project_need(mutexes, f, PassKind::FirstReal).arrays, 5);
-    EXPECT_EQ(project_need(mutexes, f, PassKind::Restart).arrays, 5);
+    EXPECT_EQ(project(mutexes, f, PassKind::Preflight).arrays, 0);
+    EXPECT_EQ(project(mutexes, f, PassKind::FirstReal).arrays, 5);
+    EXPECT_EQ(project(mutexes, f, PassKind::Restart).arrays, 5);
 }
 
 // ---- certain_type -----------------------------------------------------------
@@ -396,7 +409,7 @@ TEST(CertainProcessLifetimeType, SingletonWatchdogIsAlsoACandidate) {
     f.modules.insert("mod_watchdog.c");
     f.modules.insert("mod_proxy_hcheck.c");
     // Projection agrees that the real pass makes one (uncertain) watchdog set.
-    const Projection real = project_need(mutexes, f, PassKind::FirstReal);
+    const Projected real = project(mutexes, f, PassKind::FirstReal);
     ASSERT_NE(need_for(real, "watchdog-callback"), nullptr);
     EXPECT_EQ(certain_process_lifetime_type(mutexes, f, 1), "");
 }

@@ -148,7 +148,7 @@ protected:
         return a.ok() && a.value().has_value();
     }
 
-    std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
+    std::shared_ptr<TestClock> clock_ = std::make_shared<TestClock>();
     FakeSemKernel kernel_{clock_};
     FakeRunProbe probe_{clock_, kOldParent, kOldTicks};
     CaptureLogger log_;

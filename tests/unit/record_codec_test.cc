@@ -11,47 +11,13 @@
 #include <limits>
 #include <string>
 
+#include "record_samples.h"
+
 namespace semguard {
 namespace {
 
-RecordedSet make_set(int semid, const std::string& type) {
-    RecordedSet s;
-    s.identity.semid = semid;
-    s.identity.key = 0x0001e240;
-    s.identity.uid = 0;
-    s.identity.gid = 33;
-    s.identity.cuid = 0;
-    s.identity.cgid = 0;
-    s.identity.mode = 0660;
-    s.identity.nsems = 1;
-    s.identity.otime = 1700000050;
-    s.identity.ctime = 1700000001;
-    s.type = type;
-    s.creator_pid = 4242;
-    s.generation = 2;
-    s.is_protected = true;
-    return s;
-}
-
-Record sample_record() {
-    Record r;
-    r.instance = {"/etc/apache2", "/etc/apache2/apache2.conf", "/run/apache2/apache2.pid"};
-    r.run.parent_pid = 4242;
-    r.run.parent_start_ticks = 1234567;
-    r.run.boot_id = "0b5e3c1a-9d55-4a43-8f7e-1f1e5c3b2a10";
-    r.run.euid = 0;
-    r.run.anchor_shmid = 32769;
-    r.run.anchor_creator = 4242;
-    r.run.anchor_ctime = 1700000000;
-    r.run.started_at = 1700000000;
-    r.phase = RunPhase::Running;
-    r.generation = 2;
-    r.written_at = 1700000123;
-    r.sets = {make_set(98304, "mpm-accept"), make_set(98305, "")};
-    r.sets[1].is_protected = false;
-    r.removed_outside = {OutsideRemoval{98306, "ssl-cache", 1700000100}};
-    return r;
-}
+using test::make_set;
+using test::sample_record;
 
 // Field by field, so a field the codec forgets shows up by name.
 void expect_same(const Record& a, const Record& b) {
@@ -101,7 +67,7 @@ void expect_round_trip(const Record& r) {
     const std::string text = encode_record(r);
     const DecodeResult d = decode_record(text);
     ASSERT_TRUE(d.ok()) << d.error().describe() << "\n" << text;
-    expect_same(r, d.record());
+    expect_same(r, d.value());
 }
 
 // An independent implementation of the end line, so tests can build files whose
@@ -227,7 +193,7 @@ TEST(RecordCodec, AcceptsCommentsAndLowercasePercentEscapes) {
                                     "# written by hand\ninstance.server_root /etc%2fapache2");
     const DecodeResult d = decode_record(text);
     ASSERT_TRUE(d.ok()) << d.error().describe();
-    EXPECT_EQ(d.record().instance.server_root, "/etc/apache2");
+    EXPECT_EQ(d.value().instance.server_root, "/etc/apache2");
 }
 
 // ---- damage ------------------------------------------------------------------
@@ -363,7 +329,7 @@ TEST(RecordCodec, AcceptsNoAnchor) {
     const DecodeResult d = decode_record(edited("run.anchor_shmid 32769\nrun.anchor_creator 4242",
                                                 "run.anchor_shmid -1\nrun.anchor_creator 0"));
     ASSERT_TRUE(d.ok()) << d.error().describe();
-    EXPECT_EQ(d.record().run.anchor_shmid, -1);
+    EXPECT_EQ(d.value().run.anchor_shmid, -1);
 }
 
 struct BadHeaderValue {
@@ -525,7 +491,7 @@ TEST(RecordCodec, AllowsTheSameIdRemovedTwice) {
         edited("removed 98306 ssl-cache 1700000100",
                "removed 98306 ssl-cache 1700000100\nremoved 98306 ssl-cache 1700000200"));
     ASSERT_TRUE(d.ok()) << d.error().describe();
-    EXPECT_EQ(d.record().removed_outside.size(), 2u);
+    EXPECT_EQ(d.value().removed_outside.size(), 2u);
 }
 
 TEST(RecordCodec, RejectsBadRemovedFields) {
@@ -561,7 +527,7 @@ Record record_with_sets(size_t count) {
 TEST(RecordCodec, AcceptsTheMaximumNumberOfSets) {
     const DecodeResult d = decode_record(encode_record(record_with_sets(kMaxRecordedSets)));
     ASSERT_TRUE(d.ok()) << d.error().describe();
-    EXPECT_EQ(d.record().sets.size(), kMaxRecordedSets);
+    EXPECT_EQ(d.value().sets.size(), kMaxRecordedSets);
 }
 
 TEST(RecordCodec, RejectsTooManySets) {

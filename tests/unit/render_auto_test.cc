@@ -2,11 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+
 #include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "kernel/sys_result.h"
 #include "status_model_samples.h"
 #include "text/utf8_sanitize.h"
 
@@ -116,7 +119,7 @@ TEST(RenderAuto, NoSysv) {
 TEST(RenderAuto, UnreadableKernelReportsTheErrorNotZeros) {
     StatusModel m = rich_status_model();
     m.kernel_ok = false;
-    m.kernel_error = "(1) Operation not permitted: semctl(IPC_INFO)";
+    m.kernel_error = SysError{EPERM, "semctl(IPC_INFO)"}.describe();
     const std::string text = render_auto(m, RenderOptions{});
     EXPECT_TRUE(has_line(text, "KernelError: (1) Operation not permitted: semctl(IPC_INFO)"));
     EXPECT_EQ(text.find("\nSEMMNI"), std::string::npos);

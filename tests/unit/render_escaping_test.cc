@@ -57,6 +57,13 @@ TEST(HtmlEscape, ControlsAndBadBytesBecomeReplacementChars) {
     EXPECT_EQ(html_escape("caf\xC3\xA9"), "caf\xC3\xA9");
 }
 
+// The quoted JSON string append_json_string writes for `text`.
+std::string json_string(std::string_view text) {
+    std::string out;
+    append_json_string(out, text);
+    return out;
+}
+
 TEST(JsonEscape, QuotesBackslashesAndControls) {
     EXPECT_EQ(json_string("a\"b\\c"), "\"a\\\"b\\\\c\"");
     EXPECT_EQ(json_string("\n\r\t\b\f"), "\"\\n\\r\\t\\b\\f\"");

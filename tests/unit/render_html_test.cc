@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+
 #include <string>
 
+#include "kernel/sys_result.h"
 #include "status_model_samples.h"
 #include "text/utf8_sanitize.h"
 
@@ -102,7 +105,7 @@ TEST(RenderHtml, KernelLimitsWithUsageBars) {
 TEST(RenderHtml, UnreadableKernelSaysSoInsteadOfZeros) {
     StatusModel m = rich_status_model();
     m.kernel_ok = false;
-    m.kernel_error = "(1) Operation not permitted: semctl(IPC_INFO)";
+    m.kernel_error = SysError{EPERM, "semctl(IPC_INFO)"}.describe();
     const std::string html = render_html(m, RenderOptions{});
     EXPECT_TRUE(contains(html, "could not be read: (1) Operation not permitted: semctl(IPC_INFO)"));
     EXPECT_FALSE(contains(html, "<code>SEMMNI</code>"));

@@ -10,6 +10,7 @@
 
 #include "json_check.h"
 #include "status_model_samples.h"
+#include "version.h"
 
 namespace semguard {
 namespace {
@@ -68,6 +69,13 @@ TEST(RenderJson, ValidForEveryByteValue) {
     EXPECT_EQ(json_error(json), "");
     EXPECT_TRUE(contains(json, "\\u0000\\u0001"));
     EXPECT_TRUE(contains(json, "\\ufffd"));
+}
+
+TEST(RenderJson, ModuleVersionIsTheOneConstant) {
+    const nlohmann::json doc = test::parse_json(render_json(rich_status_model(), RenderOptions{}));
+    ASSERT_TRUE(doc.is_object());
+    EXPECT_EQ(doc["module"]["name"], "mod_semguard");
+    EXPECT_EQ(doc["module"]["version"], kModuleVersion);
 }
 
 TEST(RenderJson, TopLevel) {

@@ -106,7 +106,7 @@ protected:
         return nullptr;
     }
 
-    std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
+    std::shared_ptr<TestClock> clock_ = std::make_shared<TestClock>();
     FakeSemKernel kernel_{clock_};
     ParentAwareProbe probe_{clock_, kParent, 1001};
     RunMemory mem_;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "version.h"
+
 namespace semguard {
 
 namespace {
@@ -79,7 +81,8 @@ HeadroomVerdict assess_headroom(const HeadroomInput& in) {
                 (l.undo_enforced ? "; undo structures: up to " + num(undo_needed) + " of " +
                                        num(l.semmnu) + " (SEMMNU), " + num(sets_per_process) +
                                        " entries per process of " + num(l.semume) + " (SEMUME)"
-                                 : "; undo structures are not limited on this OS");
+                                 : "; undo structures are not limited on this OS") +
+                "; mod_semguard " + kModuleVersion;
     v.sysctl_line = sysctl_line_for(l, arrays_after, sems_after);
 
     const long free_arrays = l.semmni - in.usage.arrays;

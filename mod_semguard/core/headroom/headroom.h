@@ -9,7 +9,7 @@
 #include "mutex/mutex_config.h"
 #include "mutex/mutex_knowledge.h"
 #include "kernel/sem_kernel.h"
-#include "status/status_model.h"
+#include "headroom/headroom_state.h"
 
 namespace semguard {
 

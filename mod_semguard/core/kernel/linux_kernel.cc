@@ -24,6 +24,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "text/codec.h"
+
 namespace semguard {
 
 namespace {
@@ -36,12 +38,6 @@ union semun {
     unsigned short* array;
     struct seminfo* info;
 };
-
-std::string octal(unsigned mode) {
-    char text[16];
-    std::snprintf(text, sizeof text, "0%o", mode);
-    return text;
-}
 
 std::string semctl_call(const char* cmd, int id) {
     return std::string("semctl(") + cmd + ", " + std::to_string(id) + ")";
@@ -215,7 +211,7 @@ SysStatus LinuxSemKernel::set_owner(int semid, uid_t uid, gid_t gid, unsigned mo
     if (::semctl(semid, 0, IPC_SET, arg) < 0) {
         return sys_error_now("semctl(IPC_SET, " + std::to_string(semid) + ", uid " +
                              std::to_string(uid) + " gid " + std::to_string(gid) + " mode " +
-                             octal(mode & 0777u) + ")");
+                             octal_mode(mode & 0777u) + ")");
     }
     return {};
 }

@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include "result.h"
+
 namespace semguard {
 
 struct SysError {
@@ -19,23 +21,7 @@ struct SysError {
 SysError sys_error_now(std::string call);
 
 template <class T>
-class SysResult {
-public:
-    SysResult(T value) : value_(std::move(value)) {}
-    SysResult(SysError error) : error_(std::move(error)) {}
-
-    bool ok() const { return value_.has_value(); }
-    explicit operator bool() const { return ok(); }
-    const T& value() const { return *value_; }
-    T& value() { return *value_; }
-    const T& operator*() const { return *value_; }
-    const T* operator->() const { return &*value_; }
-    const SysError& error() const { return error_; }
-
-private:
-    std::optional<T> value_;
-    SysError error_;
-};
+using SysResult = Result<T, SysError>;
 
 class SysStatus {
 public:

@@ -1,6 +1,9 @@
 // Every message the module logs at notice or above carries one of these stable
-// tags. The README lists each with its meaning and remedy; a unit test keeps the
-// two in step, so a tag is never renamed or reused.
+// tags, always at the level of its row in kMessageSpecs. README.md's "Log
+// messages" table gives each its meaning and remedy. Unit tests keep the three
+// in step (messages_test), and check every level actually logged against the
+// table (the CaptureLogger of every engine test), so a tag is never renamed,
+// reused or logged at another level.
 #pragma once
 
 #include <cstddef>
@@ -40,13 +43,9 @@ constexpr const char* kInternal = "SG0901";         // error: an unexpected inte
 struct MessageSpec {
     const char* tag;
     Level level;
-    const char* meaning;
-    const char* remedy;
 };
 
 extern const MessageSpec kMessageSpecs[];
 extern const std::size_t kMessageSpecCount;
-
-const MessageSpec* find_message_spec(const char* tag);
 
 }  // namespace semguard

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <sstream>
 
 namespace semguard {
@@ -85,15 +84,6 @@ MutexConfigResult parse_mutex_dump(const std::string& dump, const std::string& a
         result.mutexes.push_back(m);
     }
     return result;
-}
-
-std::string mechanism_summary(const std::vector<MutexConfig>& mutexes) {
-    std::set<std::string> mechs;
-    for (const auto& m : mutexes)
-        if (m.type != "default") mechs.insert(m.mechanism);
-    std::string out;
-    for (const auto& m : mechs) out += (out.empty() ? "" : ", ") + m;
-    return out.empty() ? "none" : out;
 }
 
 }  // namespace semguard

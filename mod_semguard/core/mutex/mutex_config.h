@@ -24,7 +24,4 @@ struct MutexConfigResult {
 // apr_default is apr_proc_mutex_defname() ("sysvsem", "pthread", ...).
 MutexConfigResult parse_mutex_dump(const std::string& dump, const std::string& apr_default);
 
-// The distinct effective mechanisms of the registered types, e.g. "sysvsem, pthread".
-std::string mechanism_summary(const std::vector<MutexConfig>& mutexes);
-
 }  // namespace semguard

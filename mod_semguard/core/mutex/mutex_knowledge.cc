@@ -116,17 +116,25 @@ const TypeKnowledge* knowledge_of(const std::string& type) {
     return nullptr;
 }
 
-Projection project_need(const std::vector<MutexConfig>& mutexes, const ConfigFacts& facts,
-                        PassKind pass) {
-    Projection p;
+std::vector<TypeNeed> needs_by_type(const std::vector<MutexConfig>& mutexes,
+                                    const ConfigFacts& facts, PassKind pass) {
+    std::vector<TypeNeed> out;
     for (const auto& m : mutexes) {
         if (m.type == "default" || !m.sysv()) continue;
         TypeNeed n = need_of(m.type, facts, pass);
-        if (!n.certain) p.exact = false;
         if (n.sets == 0 && n.certain) continue;
+        out.push_back(n);
+    }
+    return out;
+}
+
+Projection project_need(const std::vector<MutexConfig>& mutexes, const ConfigFacts& facts,
+                        PassKind pass) {
+    Projection p;
+    for (const TypeNeed& n : needs_by_type(mutexes, facts, pass)) {
+        if (!n.certain) p.exact = false;
         p.arrays += n.sets;
         p.semaphores += n.sets;
-        p.per_type.push_back(n);
     }
     return p;
 }

@@ -50,12 +50,17 @@ struct Projection {
     long arrays = 0;
     long semaphores = 0;  // APR's sysvsem sets hold one semaphore each
     bool exact = true;    // false when a type of unknown behaviour is counted as one
-    std::vector<TypeNeed> per_type;
 };
 
 enum class PassKind { Preflight, FirstReal, Restart };
 
-// The sets a pass of this configuration will create with SysV semaphores.
+// Each SysV type that creates sets in this pass (or may: not certain), in
+// configuration order.
+std::vector<TypeNeed> needs_by_type(const std::vector<MutexConfig>& mutexes,
+                                    const ConfigFacts& facts, PassKind pass);
+
+// The sets a pass of this configuration will create with SysV semaphores: the
+// sum of needs_by_type.
 Projection project_need(const std::vector<MutexConfig>& mutexes, const ConfigFacts& facts,
                         PassKind pass);
 

@@ -6,20 +6,11 @@
 #include <algorithm>
 #include <memory>
 
+#include "text/codec.h"
+
 namespace semguard {
 
 namespace {
-
-std::string dir_of(const std::string& path) {
-    const auto slash = path.rfind('/');
-    if (slash == std::string::npos) return ".";
-    return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-std::string base_of(const std::string& path) {
-    const auto slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 bool all_digits(const std::string& s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -35,7 +26,7 @@ std::string parked_path(const std::string& state_path, const RunIdentity& run) {
 std::vector<std::string> list_parked(const std::string& state_path) {
     std::vector<std::string> out;
     const std::string dir = dir_of(state_path);
-    const std::string prefix = base_of(state_path) + ".parked.";
+    const std::string prefix = split_path(state_path).base + ".parked.";
     std::unique_ptr<DIR, int (*)(DIR*)> d(opendir(dir.c_str()), closedir);
     if (!d) return out;
     while (dirent* e = readdir(d.get())) {

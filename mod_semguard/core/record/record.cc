@@ -1,30 +1,18 @@
 #include "record/record.h"
 
-#include <cstdio>
+#include <string_view>
+
+#include "text/codec.h"
 
 namespace semguard {
 
-namespace {
-uint64_t fnv1a(uint64_t h, const std::string& s) {
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= 1099511628211ULL;
-    }
-    // a separator no path contains, so ("ab","c") and ("a","bc") differ
-    h ^= 0xff;
-    h *= 1099511628211ULL;
-    return h;
-}
-}  // namespace
-
 std::string InstanceIdentity::digest() const {
-    uint64_t h = 14695981039346656037ULL;
-    h = fnv1a(h, server_root);
-    h = fnv1a(h, config_file);
-    h = fnv1a(h, pid_file);
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-    return buf;
+    // After each path a byte no path contains, so ("ab","c") and ("a","bc") differ.
+    const std::string_view separator("\xff", 1);
+    uint64_t h = kFnv1aOffset;
+    for (const std::string* path : {&server_root, &config_file, &pid_file})
+        h = fnv1a_64(separator, fnv1a_64(*path, h));
+    return hex16(h);
 }
 
 const char* to_string(RunPhase phase) {

@@ -15,26 +15,13 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "text/codec.h"
+
 namespace semguard {
 
 namespace {
 
 constexpr std::string_view kMagic = "mod_semguard state ";
-
-uint64_t fnv1a_64(std::string_view bytes) {
-    uint64_t h = 14695981039346656037ULL;
-    for (unsigned char c : bytes) {
-        h ^= c;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
-std::string hex16(uint64_t value) {
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016" PRIx64, value);
-    return buf;
-}
 
 // ---- strings ---------------------------------------------------------------
 
@@ -43,50 +30,21 @@ bool is_plain_byte(unsigned char c) {
     return c != '\0' && std::strchr("._~/:@+,=-", c) != nullptr;
 }
 
-int hex_digit_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 std::string percent_encode(std::string_view s) {
     if (s.empty()) return "-";
     if (s == "-") return "%2D";
-    static const char kHex[] = "0123456789ABCDEF";
     std::string out;
     out.reserve(s.size());
-    for (unsigned char c : s) {
-        if (is_plain_byte(c)) {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += kHex[c >> 4];
-            out += kHex[c & 0xf];
-        }
-    }
+    append_percent_encoded(out, s, is_plain_byte);
     return out;
 }
 
 bool percent_decode(std::string_view field, std::string& out) {
-    out.clear();
-    if (field == "-") return true;
-    for (size_t i = 0; i < field.size(); ++i) {
-        const unsigned char c = static_cast<unsigned char>(field[i]);
-        if (c == '%') {
-            if (field.size() - i < 3) return false;
-            const int hi = hex_digit_value(field[i + 1]);
-            const int lo = hex_digit_value(field[i + 2]);
-            if (hi < 0 || lo < 0) return false;
-            out += static_cast<char>(hi * 16 + lo);
-            i += 2;
-        } else if (is_plain_byte(c)) {
-            out += static_cast<char>(c);
-        } else {
-            return false;
-        }
+    if (field == "-") {
+        out.clear();
+        return true;
     }
-    return true;
+    return semguard::percent_decode(field, is_plain_byte, out);
 }
 
 // A piece of the file that is safe to put in a log line: percent-encoded (no
@@ -227,88 +185,161 @@ Problem split_fields(std::string_view line, Fields& out) {
     }
 }
 
-// The header keys, in the order encode_record writes them.
-struct HeaderKey {
-    const char* name;
-    Problem (*read)(std::string_view value, const char* name, Record& r);
+// ---- the format: one table per kind of line --------------------------------
+//
+// Each field is named and coded once, below; decoding and encoding both walk
+// these tables, so the two cannot drift apart. A field's code is one generic
+// lambda that calls the same method on a FieldReader (decoding) or a
+// FieldWriter (encoding). To add a header key, add a row to kHeader; a field of
+// a set line, a row to kSetFields (the legend line follows by itself).
+
+template <class T>
+using Same = typename std::common_type<T>::type;  // not deduced: T comes from the field
+
+class FieldReader {
+public:
+    FieldReader(std::string_view value, const char* name) : value_(value), name_(name) {}
+    Problem problem;
+
+    template <class T>
+    void number(T& v, Same<T> lo, Same<T> hi) { problem = read_number<T>(value_, name_, lo, hi, v); }
+    void pid(pid_t& v) { problem = read_pid(value_, name_, v); }
+    void time(int64_t& v) { problem = read_time(value_, name_, v); }
+    void text(std::string& v) { problem = read_string(value_, name_, v); }
+    void key(int32_t& v) { problem = read_key(value_, v); }
+    void mode(unsigned& v) { problem = read_mode(value_, v); }
+    void yes_no(bool& v) { problem = read_yes_no(value_, name_, v); }
+    void phase(RunPhase& v) { problem = read_phase(value_, v); }
+
+private:
+    std::string_view value_;
+    const char* name_;
 };
 
-using Value = std::string_view;
-using Name = const char*;
-
-const HeaderKey kHeaderKeys[] = {
-    {"instance.server_root",
-     [](Value v, Name n, Record& r) { return read_string(v, n, r.instance.server_root); }},
-    {"instance.config_file",
-     [](Value v, Name n, Record& r) { return read_string(v, n, r.instance.config_file); }},
-    {"instance.pid_file",
-     [](Value v, Name n, Record& r) { return read_string(v, n, r.instance.pid_file); }},
-    {"run.parent_pid", [](Value v, Name n, Record& r) { return read_pid(v, n, r.run.parent_pid); }},
-    {"run.parent_start_ticks",
-     [](Value v, Name n, Record& r) {
-         return read_number<uint64_t>(v, n, 0, UINT64_MAX, r.run.parent_start_ticks);
-     }},
-    {"run.boot_id", [](Value v, Name n, Record& r) { return read_string(v, n, r.run.boot_id); }},
-    {"run.euid",
-     [](Value v, Name n, Record& r) { return read_number<uid_t>(v, n, 0, kMaxUid, r.run.euid); }},
-    {"run.anchor_shmid",
-     [](Value v, Name n, Record& r) {
-         return read_number<int>(v, n, -1, INT_MAX, r.run.anchor_shmid);
-     }},
-    {"run.anchor_creator",
-     [](Value v, Name n, Record& r) {
-         // 0 only when there is no anchor; checked once the whole header is read
-         return read_number<pid_t>(v, n, 0, kMaxPid, r.run.anchor_creator);
-     }},
-    {"run.anchor_ctime",
-     [](Value v, Name n, Record& r) { return read_time(v, n, r.run.anchor_ctime); }},
-    {"run.started_at",
-     [](Value v, Name n, Record& r) { return read_time(v, n, r.run.started_at); }},
-    {"phase", [](Value v, Name, Record& r) { return read_phase(v, r.phase); }},
-    {"generation",
-     [](Value v, Name n, Record& r) { return read_number<long>(v, n, 0, LONG_MAX, r.generation); }},
-    {"written_at", [](Value v, Name n, Record& r) { return read_time(v, n, r.written_at); }},
-};
-
-constexpr size_t kHeaderKeyCount = std::size(kHeaderKeys);
-
-constexpr std::string_view kSetLegend =
-    "# set semid key uid gid cuid cgid mode nsems otime ctime creator_pid generation protected "
-    "type";
-constexpr std::string_view kRemovedLegend = "# removed semid type detected_at";
-constexpr size_t kSetFields = 15;
-constexpr size_t kRemovedFields = 4;
-
-Problem read_set(const Fields& f, RecordedSet& s) {
-    if (f.count != kSetFields)
-        return "set line has " + std::to_string(f.count) + " fields, expected " +
-               std::to_string(kSetFields);
-    SetInfo& id = s.identity;
-    Problem p;
-    if ((p = read_number<int>(f.at[1], "semid", 0, INT_MAX, id.semid))) return p;
-    if ((p = read_key(f.at[2], id.key))) return p;
-    if ((p = read_number<uid_t>(f.at[3], "uid", 0, kMaxUid, id.uid))) return p;
-    if ((p = read_number<gid_t>(f.at[4], "gid", 0, kMaxGid, id.gid))) return p;
-    if ((p = read_number<uid_t>(f.at[5], "cuid", 0, kMaxUid, id.cuid))) return p;
-    if ((p = read_number<gid_t>(f.at[6], "cgid", 0, kMaxGid, id.cgid))) return p;
-    if ((p = read_mode(f.at[7], id.mode))) return p;
-    if ((p = read_number<unsigned long>(f.at[8], "nsems", 1, kMaxNsems, id.nsems))) return p;
-    if ((p = read_time(f.at[9], "otime", id.otime))) return p;
-    if ((p = read_time(f.at[10], "ctime", id.ctime))) return p;
-    if ((p = read_pid(f.at[11], "creator_pid", s.creator_pid))) return p;
-    if ((p = read_number<long>(f.at[12], "generation", 0, LONG_MAX, s.generation))) return p;
-    if ((p = read_yes_no(f.at[13], "protected", s.is_protected))) return p;
-    return read_string(f.at[14], "type", s.type);
+// "0x0001e240", as ipcs prints keys.
+std::string key_text(int32_t key) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%08" PRIx32, static_cast<uint32_t>(key));
+    return buf;
 }
 
-Problem read_removed(const Fields& f, OutsideRemoval& r) {
-    if (f.count != kRemovedFields)
-        return "removed line has " + std::to_string(f.count) + " fields, expected " +
-               std::to_string(kRemovedFields);
-    Problem p;
-    if ((p = read_number<int>(f.at[1], "semid", 0, INT_MAX, r.semid))) return p;
-    if ((p = read_string(f.at[2], "type", r.type))) return p;
-    return read_time(f.at[3], "detected_at", r.detected_at);
+class FieldWriter {
+public:
+    explicit FieldWriter(std::string& out) : out_(out) {}
+
+    template <class T>
+    void number(const T& v, Same<T>, Same<T>) { out_ += std::to_string(v); }
+    void pid(const pid_t& v) { out_ += std::to_string(v); }
+    void time(const int64_t& v) { out_ += std::to_string(v); }
+    void text(const std::string& v) { out_ += percent_encode(v); }
+    void key(const int32_t& v) { out_ += key_text(v); }
+    void mode(const unsigned& v) { out_ += octal_mode(v); }
+    void yes_no(const bool& v) { out_ += v ? "yes" : "no"; }
+    void phase(const RunPhase& v) { out_ += to_string(v); }
+
+private:
+    std::string& out_;
+};
+
+template <class Owner>
+struct Field {
+    const char* name;
+    void (*read)(FieldReader& io, Owner& into);
+    void (*write)(FieldWriter& io, const Owner& from);
+};
+
+// One generic lambda gives both directions.
+template <class Owner, class Code>
+Field<Owner> field(const char* name, Code code) {
+    return {name, code, code};
+}
+
+// The header: one `key value` line each, exactly once, in this order.
+const Field<Record> kHeader[] = {
+    field<Record>("instance.server_root",
+                  [](auto& io, auto& r) { io.text(r.instance.server_root); }),
+    field<Record>("instance.config_file",
+                  [](auto& io, auto& r) { io.text(r.instance.config_file); }),
+    field<Record>("instance.pid_file", [](auto& io, auto& r) { io.text(r.instance.pid_file); }),
+    field<Record>("run.parent_pid", [](auto& io, auto& r) { io.pid(r.run.parent_pid); }),
+    field<Record>("run.parent_start_ticks",
+                  [](auto& io, auto& r) { io.number(r.run.parent_start_ticks, 0, UINT64_MAX); }),
+    field<Record>("run.boot_id", [](auto& io, auto& r) { io.text(r.run.boot_id); }),
+    field<Record>("run.euid", [](auto& io, auto& r) { io.number(r.run.euid, 0, kMaxUid); }),
+    field<Record>("run.anchor_shmid",
+                  [](auto& io, auto& r) { io.number(r.run.anchor_shmid, -1, INT_MAX); }),
+    // 0 only when there is no anchor; checked once the whole header is read
+    field<Record>("run.anchor_creator",
+                  [](auto& io, auto& r) { io.number(r.run.anchor_creator, 0, kMaxPid); }),
+    field<Record>("run.anchor_ctime", [](auto& io, auto& r) { io.time(r.run.anchor_ctime); }),
+    field<Record>("run.started_at", [](auto& io, auto& r) { io.time(r.run.started_at); }),
+    field<Record>("phase", [](auto& io, auto& r) { io.phase(r.phase); }),
+    field<Record>("generation", [](auto& io, auto& r) { io.number(r.generation, 0, LONG_MAX); }),
+    field<Record>("written_at", [](auto& io, auto& r) { io.time(r.written_at); }),
+};
+
+constexpr size_t kHeaderKeyCount = std::size(kHeader);
+
+// `set semid key ... type`: one recorded set.
+const Field<RecordedSet> kSetFields[] = {
+    field<RecordedSet>("semid",
+                       [](auto& io, auto& s) { io.number(s.identity.semid, 0, INT_MAX); }),
+    field<RecordedSet>("key", [](auto& io, auto& s) { io.key(s.identity.key); }),
+    field<RecordedSet>("uid", [](auto& io, auto& s) { io.number(s.identity.uid, 0, kMaxUid); }),
+    field<RecordedSet>("gid", [](auto& io, auto& s) { io.number(s.identity.gid, 0, kMaxGid); }),
+    field<RecordedSet>("cuid", [](auto& io, auto& s) { io.number(s.identity.cuid, 0, kMaxUid); }),
+    field<RecordedSet>("cgid", [](auto& io, auto& s) { io.number(s.identity.cgid, 0, kMaxGid); }),
+    field<RecordedSet>("mode", [](auto& io, auto& s) { io.mode(s.identity.mode); }),
+    field<RecordedSet>("nsems",
+                       [](auto& io, auto& s) { io.number(s.identity.nsems, 1, kMaxNsems); }),
+    field<RecordedSet>("otime", [](auto& io, auto& s) { io.time(s.identity.otime); }),
+    field<RecordedSet>("ctime", [](auto& io, auto& s) { io.time(s.identity.ctime); }),
+    field<RecordedSet>("creator_pid", [](auto& io, auto& s) { io.pid(s.creator_pid); }),
+    field<RecordedSet>("generation",
+                       [](auto& io, auto& s) { io.number(s.generation, 0, LONG_MAX); }),
+    field<RecordedSet>("protected", [](auto& io, auto& s) { io.yes_no(s.is_protected); }),
+    field<RecordedSet>("type", [](auto& io, auto& s) { io.text(s.type); }),
+};
+
+// `removed semid type detected_at`: a set found removed from outside.
+const Field<OutsideRemoval> kRemovedFields[] = {
+    field<OutsideRemoval>("semid", [](auto& io, auto& o) { io.number(o.semid, 0, INT_MAX); }),
+    field<OutsideRemoval>("type", [](auto& io, auto& o) { io.text(o.type); }),
+    field<OutsideRemoval>("detected_at", [](auto& io, auto& o) { io.time(o.detected_at); }),
+};
+
+static_assert(std::size(kSetFields) + 1 <= Fields::kMax, "Fields::kMax must hold a set line");
+
+// "# set semid key ...": the comment line before the lines of one kind.
+template <class Owner, size_t N>
+std::string legend(const char* kind, const Field<Owner> (&fields)[N]) {
+    std::string out = std::string("# ") + kind;
+    for (const auto& f : fields) out += std::string(" ") + f.name;
+    return out;
+}
+
+template <class Owner, size_t N>
+Problem read_row(const char* kind, const Field<Owner> (&fields)[N], const Fields& f, Owner& out) {
+    if (f.count != N + 1)
+        return std::string(kind) + " line has " + std::to_string(f.count) + " fields, expected " +
+               std::to_string(N + 1);
+    for (size_t i = 0; i < N; ++i) {
+        FieldReader io(f.at[i + 1], fields[i].name);
+        fields[i].read(io, out);
+        if (io.problem) return io.problem;
+    }
+    return std::nullopt;
+}
+
+template <class Owner, size_t N>
+std::string row_line(const char* kind, const Field<Owner> (&fields)[N], const Owner& from) {
+    std::string line = kind;
+    FieldWriter io(line);
+    for (const auto& f : fields) {
+        line += ' ';
+        f.write(io, from);
+    }
+    return line;
 }
 
 // One pass over the text, line by line. Every line is bounded before it is
@@ -372,20 +403,22 @@ private:
         if (what == "set") return read_set_line(number, f);
         if (what == "removed") return read_removed_line(f);
         for (size_t i = 0; i < kHeaderKeyCount; ++i) {
-            if (what == kHeaderKeys[i].name) return read_header_line(number, i, f);
+            if (what == kHeader[i].name) return read_header_line(number, i, f);
         }
         return "unknown key " + quoted(what);
     }
 
     Problem read_header_line(size_t number, size_t index, const Fields& f) {
-        const std::string name = kHeaderKeys[index].name;
+        const std::string name = kHeader[index].name;
         if (in_body_) return name + " after the set lines (the header comes first)";
         if (header_line_[index] != 0)
             return "duplicate " + name + " (first on line " + std::to_string(header_line_[index]) +
                    ")";
         if (f.count != 2) return name + " needs exactly one value";
         header_line_[index] = number;
-        return kHeaderKeys[index].read(f.at[1], kHeaderKeys[index].name, record_);
+        FieldReader io(f.at[1], kHeader[index].name);
+        kHeader[index].read(io, record_);
+        return io.problem;
     }
 
     Problem read_set_line(size_t number, const Fields& f) {
@@ -393,7 +426,7 @@ private:
         if (record_.sets.size() >= kMaxRecordedSets)
             return "more than " + std::to_string(kMaxRecordedSets) + " sets";
         RecordedSet set;
-        if (Problem p = read_set(f, set)) return p;
+        if (Problem p = read_row("set", kSetFields, f, set)) return p;
         const auto [it, inserted] = semid_line_.emplace(set.identity.semid, number);
         if (!inserted)
             return "duplicate semid " + std::to_string(set.identity.semid) + " (first on line " +
@@ -407,7 +440,7 @@ private:
         if (record_.removed_outside.size() >= kMaxOutsideRemovals)
             return "more than " + std::to_string(kMaxOutsideRemovals) + " removed lines";
         OutsideRemoval removal;
-        if (Problem p = read_removed(f, removal)) return p;
+        if (Problem p = read_row("removed", kRemovedFields, f, removal)) return p;
         // No duplicate check: an id can be removed, reused and removed again.
         record_.removed_outside.push_back(std::move(removal));
         return std::nullopt;
@@ -428,7 +461,7 @@ private:
 
         for (size_t i = 0; i < kHeaderKeyCount; ++i) {
             if (header_line_[i] == 0)
-                return DecodeError{0, std::string(kHeaderKeys[i].name) + " is missing"};
+                return DecodeError{0, std::string(kHeader[i].name) + " is missing"};
         }
         // Without a creator the anchor cannot prove anything about the run.
         const size_t creator = index_of("run.anchor_creator");
@@ -440,7 +473,7 @@ private:
 
     static size_t index_of(std::string_view name) {
         for (size_t i = 0; i < kHeaderKeyCount; ++i) {
-            if (name == kHeaderKeys[i].name) return i;
+            if (name == kHeader[i].name) return i;
         }
         return kHeaderKeyCount;
     }
@@ -461,9 +494,6 @@ public:
         out_ += '\n';
         ++lines_;
     }
-    void key_value(std::string_view key, std::string_view value) {
-        line(std::string(key) + " " + std::string(value));
-    }
     std::string sealed() && {
         const std::string checksum = hex16(fnv1a_64(out_));
         out_ += "end " + std::to_string(lines_) + " " + checksum + "\n";
@@ -475,52 +505,19 @@ private:
     size_t lines_ = 0;
 };
 
-std::string key_text(int32_t key) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%08" PRIx32, static_cast<uint32_t>(key));
-    return buf;
-}
-
-std::string mode_text(unsigned mode) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04o", mode);
-    return buf;
-}
-
 std::string encode(const Record& r) {
-    using std::to_string;
     LineWriter w;
-    w.line(std::string(kMagic) + to_string(kStateFormatVersion));
-    w.key_value("instance.server_root", percent_encode(r.instance.server_root));
-    w.key_value("instance.config_file", percent_encode(r.instance.config_file));
-    w.key_value("instance.pid_file", percent_encode(r.instance.pid_file));
-    w.key_value("run.parent_pid", to_string(r.run.parent_pid));
-    w.key_value("run.parent_start_ticks", to_string(r.run.parent_start_ticks));
-    w.key_value("run.boot_id", percent_encode(r.run.boot_id));
-    w.key_value("run.euid", to_string(r.run.euid));
-    w.key_value("run.anchor_shmid", to_string(r.run.anchor_shmid));
-    w.key_value("run.anchor_creator", to_string(r.run.anchor_creator));
-    w.key_value("run.anchor_ctime", to_string(r.run.anchor_ctime));
-    w.key_value("run.started_at", to_string(r.run.started_at));
-    w.key_value("phase", std::string(to_string(r.phase)));
-    w.key_value("generation", to_string(r.generation));
-    w.key_value("written_at", to_string(r.written_at));
-
-    w.line(kSetLegend);
-    for (const RecordedSet& s : r.sets) {
-        const SetInfo& id = s.identity;
-        w.line("set " + to_string(id.semid) + " " + key_text(id.key) + " " + to_string(id.uid) +
-               " " + to_string(id.gid) + " " + to_string(id.cuid) + " " + to_string(id.cgid) + " " +
-               mode_text(id.mode) + " " + to_string(id.nsems) + " " + to_string(id.otime) + " " +
-               to_string(id.ctime) + " " + to_string(s.creator_pid) + " " +
-               to_string(s.generation) + " " + (s.is_protected ? "yes" : "no") + " " +
-               percent_encode(s.type));
+    w.line(std::string(kMagic) + std::to_string(kStateFormatVersion));
+    for (const auto& key : kHeader) {
+        std::string line = std::string(key.name) + " ";
+        FieldWriter io(line);
+        key.write(io, r);
+        w.line(line);
     }
-    w.line(kRemovedLegend);
-    for (const OutsideRemoval& o : r.removed_outside) {
-        w.line("removed " + to_string(o.semid) + " " + percent_encode(o.type) + " " +
-               to_string(o.detected_at));
-    }
+    w.line(legend("set", kSetFields));
+    for (const RecordedSet& s : r.sets) w.line(row_line("set", kSetFields, s));
+    w.line(legend("removed", kRemovedFields));
+    for (const OutsideRemoval& o : r.removed_outside) w.line(row_line("removed", kRemovedFields, o));
     return std::move(w).sealed();
 }
 

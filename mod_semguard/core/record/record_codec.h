@@ -46,6 +46,7 @@
 #include <utility>
 
 #include "record/record.h"
+#include "result.h"
 
 namespace semguard {
 
@@ -64,21 +65,7 @@ struct DecodeError {
     std::string describe() const;
 };
 
-class DecodeResult {
-public:
-    DecodeResult(Record record) : record_(std::move(record)) {}
-    DecodeResult(DecodeError error) : error_(std::move(error)) {}
-
-    bool ok() const { return record_.has_value(); }
-    explicit operator bool() const { return ok(); }
-    const Record& record() const { return *record_; }
-    Record& record() { return *record_; }
-    const DecodeError& error() const { return error_; }
-
-private:
-    std::optional<Record> record_;
-    DecodeError error_;
-};
+using DecodeResult = Result<Record, DecodeError>;
 
 // Writes any Record. decode_record only accepts what a live server can have
 // written (pids > 0, 1..65535 semaphores per set, mode <= 0777, ...), so a

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "record/record_codec.h"
+#include "text/codec.h"
 
 namespace semguard {
 
@@ -41,28 +42,13 @@ private:
 // errno must be read before building the message allocates anything.
 SysError error_with(int code, std::string call) { return SysError{code, std::move(call)}; }
 
-struct PathParts {
-    std::string dir_prefix;  // up to and including the last '/', or "" for a bare name
-    std::string base;
-};
-
-PathParts split_path(const std::string& path) {
-    const size_t slash = path.rfind('/');
-    if (slash == std::string::npos) return {"", path};
-    return {path.substr(0, slash + 1), path.substr(slash + 1)};
-}
-
 std::string dir_to_open(const PathParts& parts) {
     return parts.dir_prefix.empty() ? "." : parts.dir_prefix;
 }
 
 std::string temp_prefix(const PathParts& parts) { return parts.base + ".tmp."; }
 
-std::string octal_mode(mode_t mode) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
-    return buf;
-}
+std::string mode_text(mode_t mode) { return octal_mode(static_cast<unsigned>(mode & 07777)); }
 
 StateFileResult missing() {
     StateFileResult r;
@@ -93,7 +79,7 @@ std::string distrust_reason(const struct stat& st, uid_t required_owner, size_t 
         return "owned by uid " + std::to_string(st.st_uid) + ", not " + wanted;
     }
     if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-        return "writable by group or others (mode " + octal_mode(st.st_mode) + ")";
+        return "writable by group or others (mode " + mode_text(st.st_mode) + ")";
     // Another name for the same inode could be in a directory someone else controls.
     if (st.st_nlink != 1) return "has " + std::to_string(st.st_nlink) + " hard links";
     if (st.st_size < 0 || static_cast<unsigned long long>(st.st_size) > max_bytes)
@@ -164,7 +150,7 @@ StateFileResult read_checked(const std::string& path, uid_t required_owner, size
     if (!decoded) return rejected(decoded.error().describe());
     StateFileResult r;
     r.outcome = StateFileOutcome::Ok;
-    r.record = std::move(decoded.record());
+    r.record = std::move(decoded.value());
     return r;
 }
 

@@ -5,7 +5,7 @@
 //   end_pass        post_config, last: attribute the new sets, protect them,
 //                   write the Running record;
 //   retire_generation / parent_exit   the parent removes its own sets;
-//   child_start / child_exit          the guard in every child.
+//   child_check                       the guard in every child (at its start and exit).
 // RunMemory is the state of one run. It lives on the heap and survives httpd's
 // unloading of the module at restarts (the glue keeps the pointer in the
 // process pool), so it holds plain data only: no code pointers.
@@ -27,7 +27,7 @@
 #include "record/record.h"
 #include "kernel/run_probe.h"
 #include "kernel/sem_kernel.h"
-#include "status/status_model.h"
+#include "run/startup_view.h"
 
 namespace semguard {
 

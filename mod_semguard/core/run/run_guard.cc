@@ -134,8 +134,9 @@ void parent_exit(RunMemory& mem, SemKernel& kernel, RunProbe& probe, Logger& log
     if (probe.effective_uid() != mem.record.run.euid) {
         // One-process mode (apache2 -X) serves as User in the parent itself: it
         // can no longer write root's record or remove the anchor. The next
-        // start finds the run over and cleans up; nothing to warn about here.
-        log.log(Level::Info, tag::kStateUnwritable,
+        // start finds the run over and cleans up; nothing to warn about here,
+        // so no tag: SG0206 is the warning that a crash could not be reclaimed.
+        log.log(Level::Info, "",
                 "one-process mode: exiting as uid " + std::to_string(probe.effective_uid()) +
                     ", the record is left for the next start");
         return;

@@ -7,6 +7,7 @@
 #include "status/status_query.h"
 #include "status/status_text.h"
 #include "text/url_escape.h"
+#include "version.h"
 
 namespace semguard {
 
@@ -181,6 +182,7 @@ void server_section(std::string& out, const StatusModel& m, int64_t now) {
     esc(out, m.server_name);
     out += "</h1>\n<dl class=\"kv\">\n";
     kv_text(out, "Server Version", m.server_version);
+    kv_text(out, "Module Version", std::string("mod_semguard/") + kModuleVersion);
     kv_text(out, "Server MPM", m.mpm);
     kv_text(out, "Server Root", m.server_root);
     kv_text(out, "Config File", m.config_file);

@@ -2,6 +2,7 @@
 
 #include "text/json_writer.h"
 #include "status/status_text.h"
+#include "version.h"
 
 namespace semguard {
 
@@ -171,6 +172,10 @@ std::string render_json(const StatusModel& model, const RenderOptions& options) 
         w.begin_object();
         w.key("schema").string(kStatusJsonSchema);
         w.key("generated_at").integer(now);
+        w.key("module").begin_object();
+        w.key("name").string("mod_semguard");
+        w.key("version").string(kModuleVersion);
+        w.end_object();
         server(w, model, now);
         kernel(w, model);
         mutexes(w, model);

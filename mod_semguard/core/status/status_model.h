@@ -8,12 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "headroom/headroom_state.h"
 #include "kernel/sem_kernel.h"
+#include "run/startup_view.h"
 
 namespace semguard {
-
-enum class HeadroomState { Ok, Warn, Critical, Unknown };
-const char* to_string(HeadroomState s);  // "ok", "warn", "critical", "unknown"
 
 struct MutexView {
     std::string type;          // "mpm-accept", "ssl-cache", "default", ...
@@ -47,30 +46,6 @@ struct SetView {
     bool is_protected = false;
     std::vector<SemaphoreView> semaphores;
     std::string error;         // a failed read, described
-};
-
-struct ReclaimedView {
-    int semid = -1;
-    std::string type;
-    pid_t old_parent_pid = 0;
-};
-
-struct KeptView {
-    int semid = -1;
-    std::string type;
-    std::string reason;
-};
-
-struct StartupView {
-    std::string mode;          // "on", "off", "dryrun"
-    std::string summary;       // one sentence about what happened at this start
-    std::vector<ReclaimedView> reclaimed;
-    std::vector<ReclaimedView> would_reclaim;  // DryRun
-    std::vector<KeptView> kept;
-    std::vector<int> lookalikes;               // semids that look like httpd's but are not ours
-    std::string post_mortem;   // how the previous run ended, "" if it ended cleanly
-    uint64_t reclaimed_total = 0;  // since this parent started
-    uint64_t kept_total = 0;
 };
 
 struct StatusModel {

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "text/codec.h"
+
 namespace semguard {
 
 namespace {
@@ -79,11 +81,7 @@ std::string format_sem_time(int64_t t) {
     return text;
 }
 
-std::string format_mode_octal(unsigned mode) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04o", mode & 07777u);
-    return buf;
-}
+std::string format_mode_octal(unsigned mode) { return octal_mode(mode & 07777u); }
 
 std::string semaphore_state_word(int value) {
     if (value == 1) return "free";
@@ -107,30 +105,6 @@ double usage_percent(long used, long limit) {
     if (limit <= 0) return -1.0;
     if (used <= 0) return 0.0;
     return static_cast<double>(used) * 100.0 / static_cast<double>(limit);
-}
-
-std::string format_fixed(double value, int decimals) {
-    if (decimals < 0) decimals = 0;
-    if (decimals > 6) decimals = 6;
-    int64_t scale = 1;
-    for (int i = 0; i < decimals; ++i) scale *= 10;
-    // Beyond this the scaled value would not fit an int64_t; no percentage gets near.
-    constexpr double kLimit = 9.0e12;
-    if (!std::isfinite(value)) value = 0;
-    if (value > kLimit) value = kLimit;
-    if (value < -kLimit) value = -kLimit;
-    const int64_t scaled = std::llround(value * static_cast<double>(scale));
-    const uint64_t magnitude =
-        scaled < 0 ? static_cast<uint64_t>(-scaled) : static_cast<uint64_t>(scaled);
-    std::string out = scaled < 0 ? "-" : "";
-    out += std::to_string(magnitude / scale);
-    if (decimals > 0) {
-        std::string fraction = std::to_string(magnitude % scale);
-        out += '.';
-        out.append(decimals - fraction.size(), '0');
-        out += fraction;
-    }
-    return out;
 }
 
 long free_of(long used, long limit) {

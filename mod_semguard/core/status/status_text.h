@@ -6,6 +6,7 @@
 #include <string>
 
 #include "status/status_model.h"
+#include "text/decimal.h"
 
 namespace semguard {
 
@@ -35,11 +36,6 @@ const char* last_pid_note(const SemaphoreView& sem);
 
 // used / limit in percent, or a negative number when the limit is unknown (<= 0).
 double usage_percent(long used, long limit);
-
-// `value` with `decimals` (0..6) digits after a ".", rounded: "12.50". Independent
-// of the C locale, which another module in the process may have set to use ",".
-// Non-finite values give "0".
-std::string format_fixed(double value, int decimals);
 
 // `limit - used`, never below zero.
 long free_of(long used, long limit);

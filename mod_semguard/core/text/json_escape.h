@@ -12,6 +12,5 @@ namespace semguard {
 // < > & (as \u003c...), so the document stays inert if a browser ever sniffs it
 // as HTML, and U+2028/U+2029, which JavaScript string literals once rejected.
 void append_json_string(std::string& out, std::string_view text);
-std::string json_string(std::string_view text);
 
 }  // namespace semguard

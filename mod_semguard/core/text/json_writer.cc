@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "text/json_escape.h"
-#include "status/status_text.h"
+#include "text/decimal.h"
 
 namespace semguard {
 

@@ -1,5 +1,5 @@
 // A small streaming JSON writer: it places commas, colons and indentation, so the
-// renderer reads as the document it produces. Strings go through json_escape.
+// renderer reads as the document it produces. Strings go through append_json_string.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,7 @@
 #include "text/url_escape.h"
 
+#include "text/codec.h"
+
 namespace semguard {
 
 namespace {
@@ -10,18 +12,9 @@ bool keep_as_is(unsigned char c) {
 }  // namespace
 
 std::string url_path_escape(std::string_view path) {
-    static const char hex[] = "0123456789ABCDEF";
     std::string out;
     out.reserve(path.size());
-    for (unsigned char c : path) {
-        if (keep_as_is(c)) {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 0x0F];
-        }
-    }
+    append_percent_encoded(out, path, keep_as_is);
     return out;
 }
 

@@ -1,4 +1,4 @@
-#include "status/status_model.h"
+#include "headroom/headroom_state.h"
 
 namespace semguard {
 
