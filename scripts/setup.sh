@@ -20,7 +20,11 @@ PACKAGES=(
     nlohmann-json3-dev  # the tests parse ?json with a real parser
     # tests: harness, namespaces, TLS, process and IPC tools
     python3 openssl ca-certificates procps psmisc util-linux iproute2 curl jq
-    prometheus  # promtool check metrics
+    prometheus  # promtool check metrics, check/test rules
+    python3-jsonschema python3-yaml   # ?json schema, dashboard and rules tests
+    # the Debian package (debian/, tests/integration/test_debian_package.py);
+    # dh_apache2 comes with apache2-dev
+    dpkg-dev debhelper lintian
     chromium    # headless screenshot of the status page
     # fuzzing and sanitizers, benchmarks, memory checks
     clang libclang-rt-14-dev wrk valgrind

@@ -9,11 +9,16 @@
 #  4. ctest in build/ci           unit, contract (fake and real kernel) and
 #                                 integration tests (real apache2), each real-
 #                                 kernel test in its own private IPC namespace
-#  5. CMake build, build/asan     -DSEMGUARD_SANITIZE=ON (ASan + UBSan)
-#  6. ctest -L 'unit|contract'    in build/asan
+#  5. promtool                    conf/prometheus: check rules, rule unit tests
+#  6. soak, shortened             crash loop with graceful restarts, 50 cycles
+#                                 (tests/integration/soak_crash_restart.py)
+#  7. CMake build, build/asan     -DSEMGUARD_SANITIZE=ON (ASan + UBSan)
+#  8. ctest -L 'unit|contract'    in build/asan
+#  9. scripts/sanitize-integration.sh   the integration tests with an
+#                                 ASan/UBSan module (build/asan-int)
 #
 # Environment:
-#   SEMGUARD_SANITIZE=0   skip steps 5 and 6
+#   SEMGUARD_SANITIZE=0   skip steps 7 to 9
 #   SEMGUARD_SOAK=1       the long loops (passed on to the tests; make soak)
 #   SEMGUARD_JOBS=N       build and ctest parallelism (default 2)
 #
@@ -150,6 +155,24 @@ else
     skip "ctest build/ci (unit, contract, integration)" "build/ci did not build"
 fi
 
+# ---- alerting rules: syntax and their unit tests -------------------------------
+# shellcheck disable=SC2317  # (called through step)
+promtool_rules() {
+    promtool check rules "$root/conf/prometheus/semguard.rules.yml" &&
+        (cd "$root/conf/prometheus" && promtool test rules semguard.rules.test.yml)
+}
+step "promtool check/test rules" promtool_rules
+
+# ---- shortened soak: crash loop with graceful restarts ---------------------------
+if [ $ci_built = 1 ]; then
+    step "soak: crash loop + graceful restarts" env SEMGUARD_MODULE="$ci/module/mod_semguard.so" \
+        SEMGUARD_BUILD_DIR="$ci" SEMGUARD_SOURCE_DIR="$root" \
+        SEMGUARD_SOAK_CYCLES="${SEMGUARD_SOAK_CYCLES:-$([ "$soak" != 0 ] && echo 200 || echo 50)}" \
+        python3 "$root/tests/integration/soak_crash_restart.py"
+else
+    skip "soak: crash loop + graceful restarts" "build/ci did not build"
+fi
+
 # ---- sanitizers -----------------------------------------------------------------
 if [ "$sanitize" != 0 ]; then
     export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:detect_stack_use_after_return=1}"
@@ -164,6 +187,12 @@ if [ "$sanitize" != 0 ]; then
     else
         skip "ctest build/asan (unit, contract)" "build/asan did not build"
     fi
+    # The integration tests once more, with the module itself sanitized. The
+    # Debian package test builds its own unsanitized module: not here. The
+    # script sets its own ASAN_OPTIONS (LeakSanitizer off for httpd), not ours.
+    step "sanitized integration (sanitize-integration.sh)" \
+        env -u ASAN_OPTIONS -u UBSAN_OPTIONS \
+        bash "$root/scripts/sanitize-integration.sh" -E 'test_debian_package'
 else
     skip "sanitizer build and tests" "SEMGUARD_SANITIZE=0"
 fi
