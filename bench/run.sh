@@ -70,7 +70,7 @@ export SEMGUARD_SOURCE_DIR="$root"
 export SEMGUARD_BENCH_BIN="$build"
 rm -f bench/results/latest.md bench/results/latest.json
 rc=0
-timeout --signal=INT 840 python3 bench/bench.py "$@" || rc=$?
+timeout --signal=INT 1200 python3 bench/bench.py "$@" || rc=$?
 
 # ---- 5. report -----------------------------------------------------------------
 md=bench/results/latest.md
