@@ -305,16 +305,16 @@ def bench_request_path():
     b = bench_server("without", False, 20, keep_children=True)
     c = bench_server("without-2", False, 20, keep_children=True)   # control: a second "without"
     pin = pinning()
-    cpu = WRK_CPU if pin else None
+    wrk_cpu = WRK_CPU if pin else None
     for s in (a, b, c):
         start_pinned(s) if pin else s.start()
     for s in (a, b, c):                    # warm-up, not counted
-        wrk(s.port, "/index.html", 2, cpu=cpu)
+        wrk(s.port, "/index.html", 2, cpu=wrk_cpu)
     thr, lat, cpu, ctl_thr, ctl_lat, ctl_cpu, raw = [], [], [], [], [], [], []
     for i in range(pairs):
         got = {}
         for s in rotated((a, b, c), i):    # A B C, B C A, C A B, ...
-            got[s.name] = measured_wrk(s, "/index.html", secs, cpu=cpu)
+            got[s.name] = measured_wrk(s, "/index.html", secs, cpu=wrk_cpu)
         (ra, la, ca), (rb, lb, cb), (rc, lc, cc) = (got[s.name] for s in (a, b, c))
         thr.append(ra / rb)
         lat.append(la / lb)
