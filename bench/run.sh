@@ -6,6 +6,7 @@
 #  1. installs what is missing (apt-get; no service may start meanwhile)
 #  2. CMake Release build in build/bench: mod_semguard.so and libsemguard_core.a
 #  3. compiles the helpers in bench/ (mksets, bare_scan, bare_rmid: cc;
+#     tests/support/semstat_count.so, the LD_PRELOAD listing counter;
 #     core_bench: g++ against libsemguard_core.a)
 #  4. python3 bench/bench.py: every benchmark inside one private IPC+PID
 #     namespace (tests/integration/harness.py), on 127.0.0.1 only
@@ -55,6 +56,9 @@ cmake --build "$build" -j2 --target mod_semguard semguard_core >/dev/null || die
 for c in mksets bare_scan bare_rmid; do
     cc -O2 -Wall -Wextra -o "$build/$c" "bench/$c.c" || die "cc bench/$c.c failed"
 done
+# the LD_PRELOAD counter of listings (SEM_STAT/SEM_STAT_ANY) per process
+cc -O2 -Wall -Wextra -shared -fPIC -o "$build/semstat_count.so" tests/support/semstat_count.c \
+    -ldl -lpthread || die "cc tests/support/semstat_count.c failed"
 g++ -std=c++17 -O2 -Wall -Wextra -I mod_semguard/core -o "$build/core_bench" \
     bench/core_bench.cc "$build/libsemguard_core.a" || die "g++ bench/core_bench.cc failed"
 
@@ -66,7 +70,7 @@ export SEMGUARD_SOURCE_DIR="$root"
 export SEMGUARD_BENCH_BIN="$build"
 rm -f bench/results/latest.md bench/results/latest.json
 rc=0
-timeout --signal=INT 840 python3 bench/bench.py "$@" || rc=$?
+timeout --signal=INT 1200 python3 bench/bench.py "$@" || rc=$?
 
 # ---- 5. report -----------------------------------------------------------------
 md=bench/results/latest.md

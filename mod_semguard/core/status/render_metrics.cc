@@ -1,9 +1,10 @@
 #include "status/render_metrics.h"
 
+#include <charconv>
 #include <initializer_list>
-#include <set>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "text/prom_escape.h"
 #include "status/status_text.h"
@@ -12,76 +13,113 @@ namespace semguard {
 
 namespace {
 
-bool is_ascii(std::string_view text) {
+// Printable ASCII with nothing to escape (no \ " or newline): written as is.
+// Label values and HELP texts almost always are, and the check is one pass
+// with no allocation, where the escaper builds a new string.
+bool plain(std::string_view text) {
     for (unsigned char c : text)
-        if (c >= 0x80 || c < 0x20) return false;
+        if (c >= 0x7f || c < 0x20 || c == '\\' || c == '"') return false;
     return true;
 }
 
-using Labels = std::initializer_list<std::pair<const char*, std::string>>;
+// A number as a label value, without a std::string per sample.
+class Num {
+public:
+    explicit Num(long long value)
+        : len_(static_cast<std::size_t>(std::to_chars(buf_, buf_ + sizeof buf_, value).ptr - buf_)) {}
+    operator std::string_view() const { return std::string_view(buf_, len_); }
+
+private:
+    char buf_[24];
+    std::size_t len_;
+};
+
+using Labels = std::initializer_list<std::pair<const char*, std::string_view>>;
 
 // One metric family: its HELP and TYPE lines, then its samples, written in one
 // go so they stay contiguous. A label set that was already written is dropped:
 // Prometheus rejects a scrape with a duplicate series, and the model can hold the
 // same set twice (a recorded set and a live one with a reused id).
+//
+// Cost (issue #15: ?metrics at least as fast as mod_status's ?auto): everything
+// is appended straight into the caller's reserved buffer; a sample's series is
+// written in place and compared with the family's earlier ones where they lie in
+// the buffer (offsets, no copies, no std::set), numbers go through to_chars,
+// and only a label value or HELP text that needs escaping is escaped.
 class Family {
 public:
     Family(std::string& out, const char* name, const char* type, const char* help)
         : out_(out), name_(name) {
         out_ += "# HELP ";
-        out_ += name;
+        out_ += name_;
         out_ += ' ';
         // The HELP texts are this file's own plain-ASCII literals: escaping them
         // on every scrape was a third of the page's cost. Only what needs it is.
         const std::string_view text(help);
-        if (text.find_first_of("\\\n") == std::string_view::npos && is_ascii(text))
+        if (plain(text))
             out_ += text;
         else
             out_ += prom_help_text(text);
         out_ += "\n# TYPE ";
-        out_ += name;
+        out_ += name_;
         out_ += ' ';
         out_ += type;
         out_ += '\n';
     }
 
-    void sample(Labels labels, const std::string& value) {
-        std::string series;
+    void sample(Labels labels, std::string_view value) {
+        const std::size_t line = out_.size();
+        out_ += name_;
+        const std::size_t begin = out_.size();
         if (labels.size() > 0) {
-            series += '{';
+            out_ += '{';
             bool first = true;
             for (const auto& [label, text] : labels) {
-                if (!first) series += ',';
+                if (!first) out_ += ',';
                 first = false;
-                series += label;
-                series += "=\"";
-                series += prom_label_value(text);
-                series += '"';
+                out_ += label;
+                out_ += "=\"";
+                if (plain(text))
+                    out_ += text;
+                else
+                    out_ += prom_label_value(text);
+                out_ += '"';
             }
-            series += '}';
+            out_ += '}';
         }
-        if (!seen_.insert(series).second) return;
-        out_ += name_;
-        out_ += series;
+        const std::size_t len = out_.size() - begin;
+        const std::string_view series(out_.data() + begin, len);
+        for (const auto& [at, n] : seen_)
+            if (n == len && std::string_view(out_.data() + at, n) == series) {
+                out_.resize(line);  // a duplicate series: take the line back
+                return;
+            }
+        seen_.emplace_back(begin, len);
         out_ += ' ';
         out_ += value;
         out_ += '\n';
     }
-    void sample(Labels labels, long long value) { sample(labels, std::to_string(value)); }
-    void value(long long v) { sample({}, std::to_string(v)); }
-    void counter_value(unsigned long long v) { sample({}, std::to_string(v)); }
+    void sample(Labels labels, long long value) { sample(labels, std::string_view(Num(value))); }
+    void value(long long v) { sample({}, v); }
+    void counter_value(unsigned long long v) {
+        char buf[24];
+        const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+        sample({}, std::string_view(buf, static_cast<std::size_t>(end - buf)));
+    }
 
 private:
     std::string& out_;
     const char* name_;
-    std::set<std::string> seen_;
+    std::vector<std::pair<std::size_t, std::size_t>> seen_;  // series: offset, length in out_
 };
 
 void gauge(std::string& out, const char* name, const char* help, long long value) {
     Family(out, name, "gauge", help).value(value);
 }
 
-std::string type_label(const std::string& type) { return type.empty() ? "unknown" : type; }
+std::string_view type_label(const std::string& type) {
+    return type.empty() ? std::string_view("unknown") : std::string_view(type);
+}
 
 bool usable(const SetView& s) { return s.present && s.identity_ok; }
 
@@ -146,21 +184,21 @@ void sets(std::string& out, const StatusModel& m) {
                    "1 for each SysV semaphore set of this server; 0 if recorded but missing or "
                    "replaced.");
     for (const SetView& s : m.sets)
-        present.sample({{"semid", std::to_string(s.semid)}, {"type", type_label(s.type)}},
+        present.sample({{"semid", Num(s.semid)}, {"type", type_label(s.type)}},
                        usable(s) ? 1 : 0);
 
     Family prot(out, "semguard_set_protected", "gauge",
                 "1 if the set is protected (owner root, mode 0660).");
     for (const SetView& s : m.sets)
         if (usable(s))
-            prot.sample({{"semid", std::to_string(s.semid)}, {"type", type_label(s.type)}},
+            prot.sample({{"semid", Num(s.semid)}, {"type", type_label(s.type)}},
                         s.is_protected ? 1 : 0);
 
     Family otime(out, "semguard_set_last_operation_timestamp_seconds", "gauge",
                  "When a process last operated on the set (semop), seconds since the epoch.");
     for (const SetView& s : m.sets)
         if (usable(s) && s.otime > 0)
-            otime.sample({{"semid", std::to_string(s.semid)}, {"type", type_label(s.type)}},
+            otime.sample({{"semid", Num(s.semid)}, {"type", type_label(s.type)}},
                          s.otime);
 
     Family value(out, "semguard_set_value", "gauge",
@@ -168,9 +206,9 @@ void sets(std::string& out, const StatusModel& m) {
     for (const SetView& s : m.sets)
         if (usable(s))
             for (std::size_t i = 0; i < s.semaphores.size(); ++i)
-                value.sample({{"semid", std::to_string(s.semid)},
+                value.sample({{"semid", Num(s.semid)},
                               {"type", type_label(s.type)},
-                              {"sem", std::to_string(i)}},
+                              {"sem", Num(static_cast<long long>(i))}},
                              s.semaphores[i].value);
 
     Family waiters(out, "semguard_set_waiters", "gauge",
@@ -178,9 +216,9 @@ void sets(std::string& out, const StatusModel& m) {
     for (const SetView& s : m.sets)
         if (usable(s))
             for (std::size_t i = 0; i < s.semaphores.size(); ++i)
-                waiters.sample({{"semid", std::to_string(s.semid)},
+                waiters.sample({{"semid", Num(s.semid)},
                                 {"type", type_label(s.type)},
-                                {"sem", std::to_string(i)}},
+                                {"sem", Num(static_cast<long long>(i))}},
                                s.semaphores[i].waiting);
 }
 
@@ -209,8 +247,12 @@ void startup(std::string& out, const StartupView& st) {
 
 std::string render_metrics(const StatusModel& model, const RenderOptions& options) noexcept {
     try {
+        // Reserved once: the fixed families take about 4 KiB, each set and each
+        // semaphore a few hundred bytes.
+        std::size_t semaphores = 0;
+        for (const SetView& s : model.sets) semaphores += s.semaphores.size();
         std::string out;
-        out.reserve(4096);
+        out.reserve(6144 + 512 * (model.sets.size() + semaphores));
         server(out, model);
         kernel(out, model);
         mutexes(out, model);
