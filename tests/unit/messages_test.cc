@@ -37,6 +37,9 @@ const std::map<std::string, Level> kTagLevels{
     {tag::kSetRemoved, Level::Emerg},      {tag::kSetUnusable, Level::Emerg},
     {tag::kPostMortem, Level::Notice},     {tag::kProtectFailed, Level::Warn},
     {tag::kInternal, Level::Error},
+    {tag::kRemoveIpcRisk, Level::Warn},    {tag::kRemoveIpcProtected, Level::Notice},
+    {tag::kRemoveIpcUnread, Level::Warn},  {tag::kSysvUnusable, Level::Emerg},
+    {tag::kLegacyDirective, Level::Warn},
 };
 
 TEST(Messages, EveryTagIsUniqueAndWellFormed) {

@@ -29,6 +29,27 @@ const MessageSpec kMessageSpecs[] = {
     {tag::kMutexConfigUnread, Level::Warn,
      "httpd's mutex configuration could not be read or understood.",
      "Report it; the projection counts what it can."},
+    {tag::kRemoveIpcRisk, Level::Warn,
+     "User is not a system user, can log in, and systemd-logind's RemoveIPC is in effect: when "
+     "that user's last session ends, logind removes httpd's semaphore sets (AH00144).",
+     "Make User a system user, or RemoveIPC=no in /etc/systemd/logind.conf.d/, or "
+     "SemGuardProtect On."},
+    {tag::kRemoveIpcProtected, Level::Notice,
+     "The RemoveIPC conditions hold, but SemGuardProtect re-owns the sets to root, which logind "
+     "never matches.",
+     "None."},
+    {tag::kRemoveIpcUnread, Level::Warn,
+     "login.defs or a logind.conf file could not be read or has a value logind ignores; the "
+     "RemoveIPC check assumes the defaults for it.",
+     "Make the named file a readable regular file, or fix the named line."},
+    {tag::kSysvUnusable, Level::Emerg,
+     "SysV semaphores cannot be used here (semget fails: qemu-user emulation, seccomp) while a "
+     "mutex uses sysvsem: httpd will fail with AH00023.",
+     "Use the printed Mutex mechanism (pthread, fcntl, posixsem) instead of sysvsem."},
+    {tag::kLegacyDirective, Level::Warn,
+     "An httpd 2.2 lock directive (AcceptMutex, SSLMutex, LockFile, ...) was accepted and "
+     "applied as the printed 2.4 Mutex line.",
+     "Replace the directive with the printed Mutex line."},
     {tag::kReclaimed, Level::Notice,
      "Stale semaphore sets of this server's previous, crashed run were removed (count, ids, "
      "types, old parent pid).",

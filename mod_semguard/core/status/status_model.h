@@ -21,6 +21,7 @@ struct MutexView {
     std::string mechanism;     // effective, 'default' resolved: "sysvsem", "pthread", "fcntl", "none"
     std::string dir;           // for file-based mechanisms, else ""
     bool sysv = false;         // creates SysV semaphore sets
+    long sets_now = 0;         // this server's sets of this type that exist now
 };
 
 struct SemaphoreView {
@@ -73,6 +74,26 @@ struct StartupView {
     uint64_t kept_total = 0;
 };
 
+// SysV use by owner (sem_perm.uid), largest first; the rows past the first
+// few are summed into one row with others = true.
+struct OwnerView {
+    std::string owner;         // user name, or the number; "others" for the summed rest
+    uid_t uid = 0;
+    bool others = false;
+    long owners = 1;           // owners in this row
+    long sets = 0;
+    long semaphores = 0;
+    long ours = 0;             // this server's sets
+    long httpd_like = 0;       // sets that look like httpd's, not this server's
+};
+
+// What the start-time diagnosis found (issue #12).
+struct DiagnosisView {
+    bool removeipc_checked = false;
+    bool removeipc_risk = false;    // logind's RemoveIPC can remove this server's sets
+    std::string removeipc_verdict;  // one sentence: "no risk: ...", "at risk: ...", "protected: ..."
+};
+
 struct StatusModel {
     // The server
     std::string server_version;
@@ -101,6 +122,10 @@ struct StatusModel {
     std::vector<SetView> sets;
     bool protection_enabled = false;
     StartupView startup;
+    long sets_outside_table = 0;    // this server's sets whose type is not in httpd's mutex table
+    std::vector<OwnerView> owners;  // empty when the sets could not be listed
+    long owner_count = 0;           // distinct owners, before the "others" fold
+    DiagnosisView diagnosis;
 };
 
 }  // namespace semguard
