@@ -11,8 +11,8 @@ default``, SSL with shmcb, ``RewriteMap prg:``, User nobody):
   usable ``sysctl -w kernel.sem=...`` line and the alternatives; silent with a
   higher SemGuardWarnAt.
 * SG0111 (3 lines) when the need exceeds what is free: on the start's stderr
-  (the failure is in the preflight pass, before the error log is open), before
-  httpd's own AH00023; SG0112 with SemGuardRefuseStart On, which stops the
+  (the failure is in the preflight pass, before the error log is open) and,
+  once core opened it, in the error log, before httpd's own AH00023; SG0112 with SemGuardRefuseStart On, which stops the
   start before any mutex exists.
 * SG0102 when no mutex uses SysV semaphores (APR default pthread, fcntl).
 * Stock httpd in the same exhausted namespace: AH00023 and nothing else.
@@ -395,7 +395,7 @@ def test_exhaustion_explained_before_ah00023():
         sg[0], stock[0])
     assert set_ids() == sorted(foreign), "the failed start left sets: %r" % sem_sets()
     assert_output_only(out, [r"SG0111:"], "start-1.out")
-    s.assert_log_clean(allowed=(r"AH00023:", r"^AH00016: Configuration Failed"))
+    s.assert_log_clean(allowed=(r"SG0111:", r"AH00023:", r"^AH00016: Configuration Failed"))
 
 
 # ---------------------------------------------------------------------------
@@ -471,7 +471,7 @@ def test_semaphore_total_semmns_warning_and_exhaustion():
     assert m and int(m.group(2)) > 16 and int(m.group(4)) == 32000, sg[2]
     assert AH00023_RE.search(res.log), res.log
     assert set_ids() == foreign, sem_sets()
-    s.assert_log_clean(allowed=(r"AH00023:", r"^AH00016: Configuration Failed"),
+    s.assert_log_clean(allowed=(r"SG0111:", r"AH00023:", r"^AH00016: Configuration Failed"),
                        since_start=True)
     # last, so that the checks above still run: headroom.cc builds
     # "limit on semaphore " + "semaphores (SEMMNS)"
