@@ -8,6 +8,7 @@
 
 #include "apr_strings.h"
 #include "ap_mpm.h"
+#include "diagnosis_glue.h"
 #include "guarded.h"
 #include "hook_windows.h"
 #include "http_core.h"
@@ -81,7 +82,7 @@ apr_status_t generation_end_cleanup(void* data) {
         // A start that failed before core opened the error log never flushed:
         // say it now, to wherever httpd's own messages go.
         HttpdLogger direct(s);
-        flush_deferred(run_memory().deferred, direct);
+        flush_deferred(run_memory().deferred, direct, /*log_open=*/false);
         if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_EXITING) {
             HttpdLogger log(s);
             parent_exit(run_memory(), g_kernel, g_probe, log, wall_clock());
@@ -98,9 +99,14 @@ int begin_pass_hook(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp, server_re
     return guarded<int>(s, "startup check", OK, [&] {
         HttpdLogger direct(s);
         RunMemory& mem = run_memory();
-        DeferringLogger log(direct, mem.deferred);
-        const PassVerdict verdict = begin_pass(pass_input(ptemp, s), mem, g_kernel, g_probe, log);
+        // Only the first pass of a start runs before any error log was opened
+        // (core then puts the error log on stderr for the passes after it).
+        const PassInput in = pass_input(ptemp, s);
+        DeferringLogger log(direct, mem.deferred, in.kind == PassKind::Preflight);
         apr_pool_pre_cleanup_register(pconf, s, generation_end_cleanup);
+        if (sysv_unusable_stops_pass(in, g_kernel, log)) return HTTP_INTERNAL_SERVER_ERROR;
+        const PassVerdict verdict = begin_pass(in, mem, g_kernel, g_probe, log);
+        diagnose_removeipc(in, mem, log);
         return verdict == PassVerdict::Refuse ? HTTP_INTERNAL_SERVER_ERROR : OK;
     });
 }

@@ -4,6 +4,7 @@
 
 #include "apr_strings.h"
 
+#include "diagnosis_glue.h"
 #include "directive_names.h"
 #include "config/directive_values.h"
 #include "http_log.h"
@@ -94,6 +95,19 @@ const command_rec kCommands[] = {
                   RSRC_CONF,
                   "On|Off: re-own each set to root:Group mode 0660 so that User cannot remove "
                   "it (default Off)"),
+    // httpd 2.2's lock directives, which 2.4 rejects: applied as the 2.4 Mutex
+    // line through core's own Mutex handling, with a warning (SG0134).
+#define SEMGUARD_LEGACY(name, what)                                                          \
+    AP_INIT_TAKE1(name, reinterpret_cast<cmd_func>(set_legacy_lock),                         \
+                  const_cast<char*>(name), RSRC_CONF,                                        \
+                  "httpd 2.2 directive, applied as the 2.4 Mutex line: " what)
+    SEMGUARD_LEGACY("AcceptMutex", "Mutex <mechanism> mpm-accept"),
+    SEMGUARD_LEGACY("LockFile", "Mutex default:<directory> mpm-accept"),
+    SEMGUARD_LEGACY("SSLMutex", "Mutex <mechanism> ssl-cache (sem: sysvsem)"),
+    SEMGUARD_LEGACY("SSLStaplingMutex", "Mutex <mechanism> ssl-stapling"),
+    SEMGUARD_LEGACY("RewriteLock", "Mutex default:<directory> rewrite-map"),
+    SEMGUARD_LEGACY("WatchdogMutexPath", "Mutex default:<directory> watchdog-callback"),
+#undef SEMGUARD_LEGACY
     {nullptr, {nullptr}, nullptr, 0, RAW_ARGS, nullptr},
 };
 #pragma GCC diagnostic pop

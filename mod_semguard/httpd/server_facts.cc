@@ -95,7 +95,10 @@ InstanceIdentity instance_identity(apr_pool_t* p) {
     InstanceIdentity id;
     id.server_root = ap_server_root ? ap_server_root : "";
     const char* conf = config_file_argument();
-    id.config_file = conf ? ap_server_root_relative(p, conf) : "(compiled-in default)";
+    // Without -f httpd reads SERVER_CONFIG_FILE (Debian: "apache2.conf") relative
+    // to the server root, exactly like this: /etc/apache2/apache2.conf.
+    const char* path = ap_server_root_relative(p, conf ? conf : SERVER_CONFIG_FILE);
+    id.config_file = path ? path : (conf ? conf : SERVER_CONFIG_FILE);
     id.pid_file = ap_pid_fname ? ap_runtime_dir_relative(p, ap_pid_fname) : "";
     return id;
 }

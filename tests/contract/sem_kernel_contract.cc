@@ -272,6 +272,29 @@ TEST_P(KernelContract, SemmniStopsNewSetsWithEnospc) {
     EXPECT_TRUE(create(&replacement));
 }
 
+// The start-time probe of "can SysV semaphores be used here at all": it leaves
+// nothing behind, and at SEMMNI it fails like semget, with ENOSPC (which is the
+// headroom check's business, not unusable SysV).
+TEST_P(KernelContract, ProbeCreateLeavesNothingAndFailsWithEnospcAtSemmni) {
+    ASSERT_TRUE(Ok(world().set_limits(250, 32000, 32, 2)));
+    ASSERT_TRUE(Ok(kernel().probe_create()));
+    SysResult<std::vector<SetInfo>> sets = kernel().list_sets();
+    ASSERT_TRUE(Ok(sets));
+    EXPECT_TRUE(sets->empty());
+    SysResult<SemUsage> usage = kernel().usage();
+    ASSERT_TRUE(Ok(usage));
+    EXPECT_EQ(usage->arrays, 0);
+    EXPECT_EQ(usage->semaphores, 0);
+
+    std::vector<int> ids(2, -1);
+    for (int& id : ids) ASSERT_TRUE(create(&id));
+    SysStatus full = kernel().probe_create();
+    ASSERT_FALSE(full.ok());
+    EXPECT_EQ(full.error().code, ENOSPC) << full.error().describe();
+    ASSERT_TRUE(Ok(kernel().remove_set(ids[0])));
+    EXPECT_TRUE(Ok(kernel().probe_create()));
+}
+
 TEST_P(KernelContract, SemmnsStopsNewSetsWithEnospcAndSemmslWithEinval) {
     ASSERT_TRUE(Ok(world().set_limits(10, 20, 32, 128)));
 

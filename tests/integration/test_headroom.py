@@ -11,8 +11,8 @@ default``, SSL with shmcb, ``RewriteMap prg:``, User nobody):
   usable ``sysctl -w kernel.sem=...`` line and the alternatives; silent with a
   higher SemGuardWarnAt.
 * SG0111 (3 lines) when the need exceeds what is free: on the start's stderr
-  (the failure is in the preflight pass, before the error log is open), before
-  httpd's own AH00023; SG0112 with SemGuardRefuseStart On, which stops the
+  (the failure is in the preflight pass, before the error log is open) and,
+  once core opened it, in the error log, before httpd's own AH00023; SG0112 with SemGuardRefuseStart On, which stops the
   start before any mutex exists.
 * SG0102 when no mutex uses SysV semaphores (APR default pthread, fcntl).
 * Stock httpd in the same exhausted namespace: AH00023 and nothing else.
@@ -364,8 +364,8 @@ def _check_sg0111(out, limit, in_use, needed):
 def test_exhaustion_explained_before_ah00023():
     """14 foreign sets at SEMMNI 16 (2 free, 3 needed): the start fails; its
     stderr carries the three SG0111 lines (what fails; 'limit 16, in use 14,
-    free 2, needed 3'; 'not about disk space'), logged before httpd's own
-    AH00023 in the error log; nothing is left behind."""
+    free 2, needed 3'; 'not about disk space'), and the error log carries
+    them too, before httpd's own AH00023; nothing is left behind."""
     foreign = exhaust_for_three(16)
     s = Server()
     au, res, out = _exhausted_start(s, foreign)
@@ -380,13 +380,22 @@ def test_exhaustion_explained_before_ah00023():
     if AH00023_RE.search(out):
         lines = out.splitlines()
         assert lines.index(sg[-1]) < lines.index(stock[0]), out
-    # the SG0111 lines are not repeated in the error log
-    assert "SG0111" not in res.log, res.log
+    # ... and the same three lines are in the error log, where httpd's AH00023
+    # is, ahead of it (issue #12: who reads error.log after a failed
+    # `systemctl start` must find the explanation there)
+    in_log = lines_with(res.log, "SG0111")
+    assert [l.split("SG0111: ", 1)[1] for l in in_log] == \
+        [l.split("SG0111: ", 1)[1] for l in sg], \
+        "the SG0111 lines are not repeated in the error log:\n%s" % res.log
+    log_lines = res.log.splitlines()
+    stock_in_log = [l for l in log_lines if AH00023_RE.search(l)]
+    if stock_in_log:
+        assert log_lines.index(in_log[-1]) < log_lines.index(stock_in_log[0]), res.log
     assert line_pid(sg[0]) == line_pid(stock[0]), "not the same (preflight) process:\n%s\n%s" % (
         sg[0], stock[0])
     assert set_ids() == sorted(foreign), "the failed start left sets: %r" % sem_sets()
     assert_output_only(out, [r"SG0111:"], "start-1.out")
-    s.assert_log_clean(allowed=(r"AH00023:", r"^AH00016: Configuration Failed"))
+    s.assert_log_clean(allowed=(r"SG0111:", r"AH00023:", r"^AH00016: Configuration Failed"))
 
 
 # ---------------------------------------------------------------------------
@@ -462,7 +471,7 @@ def test_semaphore_total_semmns_warning_and_exhaustion():
     assert m and int(m.group(2)) > 16 and int(m.group(4)) == 32000, sg[2]
     assert AH00023_RE.search(res.log), res.log
     assert set_ids() == foreign, sem_sets()
-    s.assert_log_clean(allowed=(r"AH00023:", r"^AH00016: Configuration Failed"),
+    s.assert_log_clean(allowed=(r"SG0111:", r"AH00023:", r"^AH00016: Configuration Failed"),
                        since_start=True)
     # last, so that the checks above still run: headroom.cc builds
     # "limit on semaphore " + "semaphores (SEMMNS)"

@@ -117,6 +117,15 @@ SysResult<std::vector<SemState>> FakeSemKernel::read_states(int semid, unsigned 
     return states;
 }
 
+SysStatus FakeSemKernel::probe_create() {
+    const std::string call = "semget(IPC_PRIVATE, 1, IPC_CREAT|IPC_EXCL|0600)";
+    if (auto failed = faults_.on_call(Op::ProbeCreate, call)) return *failed;
+    // Like Linux: a set is created and removed at once, so the limits apply.
+    if (static_cast<long>(sets_.size()) >= limits_.semmni || used_semaphores_ + 1 > limits_.semmns)
+        return error_with(ENOSPC, call);
+    return {};
+}
+
 SysStatus FakeSemKernel::remove_set(int semid) {
     const std::string call = semctl_call("IPC_RMID", semid);
     if (auto failed = faults_.on_call(Op::RemoveSet, call)) return *failed;

@@ -25,7 +25,7 @@ namespace semguard {
 
 class FakeSemKernel : public SemKernel {
 public:
-    enum class Op { Limits, Usage, ListSets, StatSet, ReadStates, RemoveSet, SetOwner };
+    enum class Op { Limits, Usage, ListSets, StatSet, ReadStates, RemoveSet, SetOwner, ProbeCreate };
 
     explicit FakeSemKernel(std::shared_ptr<TestClock> clock = std::make_shared<TestClock>());
 
@@ -40,6 +40,7 @@ public:
     SysResult<std::vector<SemState>> read_states(int semid, unsigned long nsems) override;
     SysStatus remove_set(int semid) override;
     SysStatus set_owner(int semid, uid_t uid, gid_t gid, unsigned mode) override;
+    SysStatus probe_create() override;
 
     // ---- the world -------------------------------------------------------
     // Like writing "SEMMSL SEMMNS SEMOPM SEMMNI" to /proc/sys/kernel/sem; the

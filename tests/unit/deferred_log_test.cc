@@ -108,5 +108,40 @@ TEST(DeferredLog, FlushOfNothingIsNothing) {
     EXPECT_TRUE(to.empty());
 }
 
+// The first pass of a start: the error log is not open when the check fails,
+// but a module's AH00023 will be written there; the urgent lines are shown at
+// once and repeated into the error log when it opens, in their order.
+TEST(DeferredLog, UrgentLinesAreRepeatedIntoTheErrorLogWhenItOpens) {
+    CaptureLogger now;
+    std::vector<DeferredEntry> later;
+    DeferringLogger log(now, later, /*echo_urgent=*/true);
+    log.log(Level::Notice, tag::kReclaimed, "reclaimed");
+    log.log(Level::Emerg, tag::kExhausted, "what fails");
+    log.log(Level::Emerg, tag::kRefuseStart, "refused");
+    ASSERT_EQ(now.lines().size(), 2u);
+    CaptureLogger error_log;
+    flush_deferred(later, error_log, /*log_open=*/true);
+    ASSERT_EQ(error_log.lines().size(), 3u);
+    EXPECT_EQ(error_log.lines()[0].tag, "SG0201");
+    EXPECT_EQ(error_log.lines()[1].tag, "SG0111");
+    EXPECT_EQ(error_log.lines()[1].text, "what fails");
+    EXPECT_EQ(error_log.lines()[2].tag, "SG0112");
+}
+
+// The start failed before core opened the error log (the MPM's accept mutex):
+// the late flush goes to stderr, where the urgent lines already are.
+TEST(DeferredLog, UrgentLinesAreNotShownTwiceWhenTheLogNeverOpened) {
+    CaptureLogger now;
+    std::vector<DeferredEntry> later;
+    DeferringLogger log(now, later, true);
+    log.log(Level::Emerg, tag::kExhausted, "what fails");
+    log.log(Level::Notice, tag::kReclaimed, "reclaimed");
+    CaptureLogger to_stderr;
+    flush_deferred(later, to_stderr, /*log_open=*/false);
+    ASSERT_EQ(to_stderr.lines().size(), 1u);
+    EXPECT_EQ(to_stderr.lines()[0].tag, "SG0201");
+    EXPECT_TRUE(later.empty());
+}
+
 }  // namespace
 }  // namespace semguard

@@ -376,3 +376,35 @@ TEST(LiveHeadroom, UnknownLimits) {
 
 }  // namespace
 }  // namespace semguard
+
+namespace semguard {
+namespace {
+
+// Issue #12: the census (sets each mutex type holds now, sets outside httpd's
+// mutex table) and SysV use by owner, with this server's sets counted.
+TEST_F(StatusCollectTest, CensusAndOwnersCountWhatExistsNow) {
+    const int accept1 = record(httpd_creates(kParent), "mpm-accept");
+    record(httpd_creates(kParent), "mpm-accept");
+    record(httpd_creates(kParent), "");                // type unknown: outside the table
+    const int gone = record(httpd_creates(kParent), "mpm-accept");
+    ASSERT_TRUE(kernel_.remove_set(gone).ok());         // recorded but gone: not counted
+    ASSERT_TRUE(kernel_.create_set(77, 5, 0644, 0, 0, 0, 0, kStranger).ok());  // root's
+    const StatusModel m = collect();
+    ASSERT_EQ(m.mutexes.size(), 3u);
+    EXPECT_EQ(m.mutexes[0].sets_now, 0);  // "default" holds none itself
+    EXPECT_EQ(m.mutexes[1].sets_now, 2);
+    EXPECT_EQ(m.mutexes[2].sets_now, 0);
+    EXPECT_EQ(m.sets_outside_table, 1);
+    ASSERT_EQ(m.owners.size(), 2u);
+    EXPECT_EQ(m.owner_count, 2);
+    EXPECT_EQ(m.owners[0].uid, kWww);
+    EXPECT_EQ(m.owners[0].sets, 3);
+    EXPECT_EQ(m.owners[0].ours, 3);
+    EXPECT_EQ(m.owners[1].uid, 0u);
+    EXPECT_EQ(m.owners[1].semaphores, 5);
+    EXPECT_EQ(m.owners[1].ours, 0);
+    (void)accept1;
+}
+
+}  // namespace
+}  // namespace semguard

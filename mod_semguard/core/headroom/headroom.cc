@@ -105,7 +105,9 @@ HeadroomVerdict assess_headroom(const HeadroomInput& in) {
         v.failure.push_back("limit " + num(limit) + ", in use " + num(used) + ", free " +
                             num(std::max(0L, limit - used)) + ", needed " + num(needed) + "; " +
                             num(in.held_by_own_stale_sets) +
-                            " of those in use are held by sets this server left behind");
+                            " of those in use are held by sets this server left behind" +
+                            (in.owners.empty() ? std::string()
+                                               : "; sets in use by owner: " + in.owners));
         v.failure.push_back(
             "hint: this is not about disk space. Raise the limit with " + v.sysctl_line +
             " (permanently: kernel.sem in /etc/sysctl.d/), find the owners of the sets in use "
@@ -139,7 +141,9 @@ HeadroomVerdict assess_headroom(const HeadroomInput& in) {
                     "%, SemGuardWarnAt " + num(in.warn_at_percent) +
                     "%). Raise the limits now with " + v.sysctl_line +
                     " and make it permanent with a kernel.sem line in /etc/sysctl.d/" +
-                    (alts.empty() ? std::string() : "; or use " + alts);
+                    (alts.empty() ? std::string() : "; or use " + alts) +
+                    (in.owners.empty() ? std::string()
+                                       : ". Sets in use by owner: " + in.owners);
         return v;
     }
     v.state = HeadroomState::Ok;

@@ -26,6 +26,9 @@ struct HeadroomInput {
     // Processes that may hold SEM_UNDO entries at once (children + parent); only
     // used where the OS bounds undo structures (SemLimits::undo_enforced).
     long max_processes = 0;
+    // Who holds the sets in use ("root: 3 sets, 3 semaphores (3 this server's); ..."),
+    // appended to SG0110 and SG0111; "" when the sets could not be listed.
+    std::string owners;
 };
 
 struct HeadroomVerdict {

@@ -193,6 +193,13 @@ SysResult<std::vector<SemState>> LinuxSemKernel::read_states(int semid, unsigned
     return states;
 }
 
+SysStatus LinuxSemKernel::probe_create() {
+    const int semid = ::semget(IPC_PRIVATE, 1, IPC_CREAT | IPC_EXCL | 0600);
+    if (semid < 0) return sys_error_now("semget(IPC_PRIVATE, 1, IPC_CREAT|IPC_EXCL|0600)");
+    if (::semctl(semid, 0, IPC_RMID) < 0) return sys_error_now(semctl_call("IPC_RMID", semid));
+    return {};
+}
+
 SysStatus LinuxSemKernel::remove_set(int semid) {
     if (::semctl(semid, 0, IPC_RMID) < 0) return sys_error_now(semctl_call("IPC_RMID", semid));
     return {};

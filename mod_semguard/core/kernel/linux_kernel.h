@@ -31,6 +31,7 @@ public:
     SysResult<std::vector<SemState>> read_states(int semid, unsigned long nsems) override;
     SysStatus remove_set(int semid) override;
     SysStatus set_owner(int semid, uid_t uid, gid_t gid, unsigned mode) override;
+    SysStatus probe_create() override;
 };
 
 class LinuxRunProbe : public RunProbe {

@@ -65,6 +65,11 @@ public:
     virtual SysResult<std::vector<SemState>> read_states(int semid, unsigned long nsems) = 0;
     virtual SysStatus remove_set(int semid) = 0;
     virtual SysStatus set_owner(int semid, uid_t uid, gid_t gid, unsigned mode) = 0;
+    // Can this process create a set at all? semget(IPC_PRIVATE, 1, 0600) and its
+    // removal at once. Fails as semget does: ENOSPC at a limit, and EOPNOTSUPP,
+    // ENOSYS or EPERM where SysV semaphores are unusable (qemu-user, seccomp).
+    // The default says yes, for kernels that cannot tell.
+    virtual SysStatus probe_create() { return {}; }
 };
 
 }  // namespace semguard

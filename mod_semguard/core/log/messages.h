@@ -20,6 +20,12 @@ constexpr const char* kExhausted = "SG0111";        // emerg: need exceeds what 
 constexpr const char* kRefuseStart = "SG0112";      // emerg: SemGuardRefuseStart stops the start
 constexpr const char* kKernelUnreadable = "SG0120"; // warn: limits/usage could not be read
 constexpr const char* kMutexConfigUnread = "SG0121";// warn: mutex configuration not understood
+// diagnosis (issue #12)
+constexpr const char* kRemoveIpcRisk = "SG0130";    // warn: logind's RemoveIPC can remove User's sets
+constexpr const char* kRemoveIpcProtected = "SG0131"; // notice: that risk, averted by SemGuardProtect
+constexpr const char* kRemoveIpcUnread = "SG0132";  // warn: a file of the RemoveIPC check unreadable
+constexpr const char* kSysvUnusable = "SG0133";     // emerg: semget fails (qemu-user, seccomp)
+constexpr const char* kLegacyDirective = "SG0134";  // warn: a 2.2 lock directive, translated to Mutex
 // reclaim
 constexpr const char* kReclaimed = "SG0201";        // notice: stale own sets removed
 constexpr const char* kDryRun = "SG0202";           // notice: DryRun, would remove

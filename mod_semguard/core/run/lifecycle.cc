@@ -6,6 +6,9 @@
 #include <cerrno>
 #include <cstdio>
 
+#include <set>
+
+#include "diagnosis/owners.h"
 #include "run/anchor_block.h"
 #include "log/messages.h"
 #include "record/parked_records.h"
@@ -195,6 +198,20 @@ std::vector<RecordedSet> carried_sets(const RunMemory& mem, SemKernel& kernel,
     return out;
 }
 
+// Who holds the sets in use, for SG0110/SG0111: "" without a listing.
+std::string owners_in_use(const Snapshot& listing, const RunMemory& mem, uid_t user_uid) {
+    if (!listing.ok) return "";
+    std::set<int> ours;
+    std::vector<int> our_ids;
+    for (const auto& r : mem.record.sets) {
+        ours.insert(r.identity.semid);
+        our_ids.push_back(r.identity.semid);
+    }
+    std::set<int> like;
+    for (const auto& s : find_lookalikes(listing.sets, user_uid, our_ids)) like.insert(s.semid);
+    return describe_owners(owner_breakdown(listing.sets, ours, like, passwd_user_name));
+}
+
 void log_headroom(const PassInput& in, const HeadroomVerdict& v, Logger& log) {
     const bool real_pass = in.kind != PassKind::Preflight;
     if (!v.uses_sysv) {
@@ -310,6 +327,12 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
         hi.alternatives = in.alternatives;
         hi.max_processes = in.max_processes;
         mem.headroom = assess_headroom(hi);
+        if (!mem.headroom.warning.empty() || !mem.headroom.failure.empty()) {
+            // Who holds the sets, next to the limit (SG0110/SG0111): a listing
+            // of this moment, taken only when there is something to explain.
+            hi.owners = owners_in_use(take_snapshot(kernel), mem, in.user_uid);
+            if (!hi.owners.empty()) mem.headroom = assess_headroom(hi);
+        }
         log_headroom(in, mem.headroom, log);
         if (!mem.headroom.failure.empty() && in.settings.refuse_start) {
             log.log(Level::Emerg, tag::kRefuseStart,

@@ -28,6 +28,7 @@
 #include "kernel/run_probe.h"
 #include "kernel/sem_kernel.h"
 #include "run/startup_view.h"
+#include "diagnosis/diagnosis_view.h"
 
 namespace semguard {
 
@@ -74,6 +75,7 @@ struct RunMemory {
     uint64_t reclaimed_total = 0;
     uint64_t kept_total = 0;
     std::vector<DeferredEntry> deferred;  // held until the error log is open
+    DiagnosisView diagnosis;          // RemoveIPC verdict of the last real pass, for the page
 };
 
 enum class PassVerdict { Proceed, Refuse };

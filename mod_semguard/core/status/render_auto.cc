@@ -139,6 +139,9 @@ void render(std::string& out, const StatusModel& m, const RenderOptions& o) {
 
     w.number("Mutexes", static_cast<long long>(m.mutexes.size()));
     for (const MutexView& x : m.mutexes) w.raw("Mutex-" + key_part(x.type), one_line(x.mechanism));
+    for (const MutexView& x : m.mutexes)
+        w.raw("MutexSets-" + key_part(x.type), std::to_string(x.sets_now));
+    w.number("SetsOutsideMutexTable", m.sets_outside_table);
     w.flag("SysVInUse", uses_sysv(m));
     w.flag("Protection", m.protection_enabled, "on", "off");
 
@@ -164,6 +167,18 @@ void render(std::string& out, const StatusModel& m, const RenderOptions& o) {
     w.number("LookalikeSets", static_cast<long long>(st.lookalikes.size()));
     if (!st.lookalikes.empty())
         w.raw("Lookalikes", joined(st.lookalikes, [](int id) { return std::to_string(id); }));
+
+    w.number("Owners", m.owner_count);
+    for (const OwnerView& row : m.owners)
+        w.raw("Owner-" + key_part(row.others ? std::string("others") : row.owner),
+              "sets=" + std::to_string(row.sets) + " semaphores=" + std::to_string(row.semaphores) +
+                  " this_server=" + std::to_string(row.ours) + " httpd_like=" +
+                  std::to_string(row.httpd_like) +
+                  (row.others ? " owners=" + std::to_string(row.owners) : std::string()));
+    if (m.diagnosis.removeipc_checked) {
+        w.flag("RemoveIPCRisk", m.diagnosis.removeipc_risk, "yes", "no");
+        w.text("RemoveIPC", m.diagnosis.removeipc_verdict);
+    }
 }
 
 }  // namespace

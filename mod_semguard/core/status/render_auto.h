@@ -20,6 +20,9 @@
 //   [SetError-<semid>]          a failed read of that set
 //   ReclaimMode [StartupSummary] [PostMortem] Reclaimed WouldReclaim Kept
 //   ReclaimedTotal KeptTotal LookalikeSets [Lookalikes]
+//   MutexSets-<type>... SetsOutsideMutexTable   sets each mutex type holds now
+//   Owners Owner-<name>... ("sets=N semaphores=N this_server=N httpd_like=N")
+//   [RemoveIPCRisk RemoveIPC]
 #pragma once
 
 #include <string>

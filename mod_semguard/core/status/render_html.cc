@@ -289,7 +289,7 @@ void mutex_section(std::string& out, const StatusModel& m) {
     }
     out +=
         "<div class=\"scroll\"><table>\n<tr><th>Mutex type</th><th>Configured</th>"
-        "<th>Effective</th><th>SysV</th><th>Directory</th></tr>\n";
+        "<th>Effective</th><th>SysV</th><th>Directory</th><th>Sets now</th></tr>\n";
     for (const MutexView& x : m.mutexes) {
         out += "<tr>";
         type_cell(out, x.type);
@@ -297,6 +297,13 @@ void mutex_section(std::string& out, const StatusModel& m) {
         text_cell(out, x.mechanism);
         out += x.sysv ? "<td><strong>yes</strong></td>" : "<td>no</td>";
         text_cell(out, x.dir.empty() ? std::string("\u2014") : x.dir);
+        num_cell(out, x.sets_now);
+        out += "</tr>\n";
+    }
+    if (m.sets_outside_table > 0) {
+        out += "<tr><td>(not in httpd's mutex table)</td><td>\u2014</td><td>sysvsem</td>"
+               "<td><strong>yes</strong></td><td>\u2014</td>";
+        num_cell(out, m.sets_outside_table);
         out += "</tr>\n";
     }
     out += "</table></div>\n";
@@ -504,6 +511,31 @@ void startup_section(std::string& out, const StatusModel& m) {
                " more (all of them are in ?json).</p>\n";
 }
 
+void diagnosis_section(std::string& out, const StatusModel& m) {
+    out += "<h2 id=\"owners\">SysV semaphore use by owner</h2>\n";
+    if (m.owners.empty()) {
+        out += "<p class=\"muted\">No sets in use, or the sets could not be listed.</p>\n";
+    } else {
+        out +=
+            "<div class=\"scroll\"><table>\n<tr><th>Owner</th><th>Sets</th><th>Semaphores</th>"
+            "<th>This server's</th><th>Look like httpd's</th></tr>\n";
+        for (const OwnerView& o : m.owners) {
+            out += "<tr>";
+            text_cell(out, o.others ? std::to_string(o.owners) + " other owners" : o.owner);
+            num_cell(out, o.sets);
+            num_cell(out, o.semaphores);
+            num_cell(out, o.ours);
+            num_cell(out, o.httpd_like);
+            out += "</tr>\n";
+        }
+        out += "</table></div>\n";
+    }
+    out += "<h2 id=\"removeipc\">systemd-logind RemoveIPC</h2>\n<dl class=\"kv\">\n";
+    kv_text(out, "Verdict", m.diagnosis.removeipc_checked ? m.diagnosis.removeipc_verdict
+                                                          : std::string("not checked"));
+    out += "</dl>\n";
+}
+
 void footer(std::string& out, const RenderOptions& o) {
     const std::string base = link_base(o.base_path);
     out += "<footer>Also as <a href=\"" + base + "?auto\">?auto</a> \u00b7 <a href=\"" + base +
@@ -532,6 +564,7 @@ std::string render_html(const StatusModel& model, const RenderOptions& options) 
         mutex_section(out, model);
         sets_section(out, model);
         startup_section(out, model);
+        diagnosis_section(out, model);
         footer(out, options);
         out += "</body>\n</html>\n";
         return out;

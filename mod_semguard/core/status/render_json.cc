@@ -81,9 +81,34 @@ void mutexes(JsonWriter& w, const StatusModel& m) {
         w.key("mechanism").string(x.mechanism);
         w.key("dir").string(x.dir);
         w.key("sysv").boolean(x.sysv);
+        w.key("sets_now").integer(x.sets_now);
         w.end_object();
     }
     w.end_array();
+}
+
+void diagnosis(JsonWriter& w, const StatusModel& m) {
+    w.key("owners").begin_array();
+    for (const OwnerView& o : m.owners) {
+        w.begin_object();
+        w.key("owner").string(o.owner);
+        w.key("uid").integer(o.others ? -1 : static_cast<int64_t>(o.uid));
+        w.key("others").boolean(o.others);
+        w.key("owners").integer(o.owners);
+        w.key("sets").integer(o.sets);
+        w.key("semaphores").integer(o.semaphores);
+        w.key("this_server").integer(o.ours);
+        w.key("httpd_like").integer(o.httpd_like);
+        w.end_object();
+    }
+    w.end_array();
+    w.key("owner_count").integer(m.owner_count);
+    w.key("sets_outside_table").integer(m.sets_outside_table);
+    w.key("removeipc").begin_object();
+    w.key("checked").boolean(m.diagnosis.removeipc_checked);
+    w.key("risk").boolean(m.diagnosis.removeipc_risk);
+    w.key("verdict").string(m.diagnosis.removeipc_verdict);
+    w.end_object();
 }
 
 void semaphore(JsonWriter& w, std::size_t index, const SemaphoreView& s) {
@@ -181,6 +206,7 @@ std::string render_json(const StatusModel& model, const RenderOptions& options) 
         mutexes(w, model);
         sets(w, model);
         startup(w, model.startup);
+        diagnosis(w, model);
         w.end_object();
         return out;
     } catch (...) {

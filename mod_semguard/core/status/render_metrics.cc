@@ -243,6 +243,21 @@ void startup(std::string& out, const StartupView& st) {
           static_cast<long long>(st.lookalikes.size()));
 }
 
+
+void diagnosis(std::string& out, const StatusModel& m) {
+    Family sets(out, "semguard_owner_sets", "gauge",
+                "SysV semaphore sets in use system-wide, by owner (sem_perm.uid); the "
+                "smallest owners are summed as owner=\"others\".");
+    for (const OwnerView& o : m.owners) sets.sample({{"owner", o.owner}}, o.sets);
+    Family sems(out, "semguard_owner_semaphores", "gauge",
+                "SysV semaphores in use system-wide, by owner of their set.");
+    for (const OwnerView& o : m.owners) sems.sample({{"owner", o.owner}}, o.semaphores);
+    gauge(out, "semguard_removeipc_risk",
+          "1 when systemd-logind's RemoveIPC can remove this server's sets (User not a system "
+          "user, can log in, RemoveIPC in effect, no SemGuardProtect), else 0.",
+          m.diagnosis.removeipc_risk ? 1 : 0);
+}
+
 }  // namespace
 
 std::string render_metrics(const StatusModel& model, const RenderOptions& options) noexcept {
@@ -258,6 +273,7 @@ std::string render_metrics(const StatusModel& model, const RenderOptions& option
         mutexes(out, model);
         sets(out, model);
         startup(out, model.startup);
+        diagnosis(out, model);
         return out;
     } catch (...) {
         return std::string();

@@ -25,6 +25,9 @@
 //   semguard_startup_kept_sets                    what this start did
 //   semguard_reclaimed_sets_total, semguard_kept_sets_total   (counters)
 //   semguard_lookalike_sets
+//   semguard_owner_sets{owner}, semguard_owner_semaphores{owner}
+//                                                 SysV use by owner (top 10 + "others")
+//   semguard_removeipc_risk                       1 when logind's RemoveIPC can remove the sets
 #pragma once
 
 #include <string>

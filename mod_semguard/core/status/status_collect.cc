@@ -1,5 +1,9 @@
 #include "status/status_collect.h"
 
+#include <set>
+
+#include "diagnosis/owners.h"
+
 #include <grp.h>
 #include <pwd.h>
 
@@ -162,7 +166,31 @@ StatusModel collect_status(const RunMemory& mem, SemKernel& kernel, RunProbe& pr
     }
     for (const auto& rec : mem.record.sets)
         m.sets.push_back(set_view(rec, kernel, probe, mem.record.run.parent_pid));
+    // Census: how many sets each mutex type holds now, and the sets of this
+    // server that no entry of httpd's mutex table accounts for.
+    for (const SetView& s : m.sets) {
+        if (!s.present || !s.identity_ok) continue;
+        bool counted = false;
+        for (MutexView& mx : m.mutexes)
+            if (!s.type.empty() && mx.type == s.type) {
+                ++mx.sets_now;
+                counted = true;
+            }
+        if (!counted) ++m.sets_outside_table;
+    }
     m.protection_enabled = mem.settings.protect;
+    m.diagnosis = mem.diagnosis;
+    if (auto listing = kernel.list_sets()) {
+        std::set<int> ours;
+        for (const auto& rec : mem.record.sets) ours.insert(rec.identity.semid);
+        // The look-alikes found at start (not ours, shaped like httpd's, owned by User).
+        const std::set<int> like(mem.lookalikes.begin(), mem.lookalikes.end());
+        const OwnerBreakdown b = owner_breakdown(listing.value(), ours, like, passwd_user_name);
+        m.owner_count = b.total_owners;
+        for (const auto& r : b.rows)
+            m.owners.push_back({r.owner, r.uid, r.others, r.owners, r.sets, r.semaphores, r.ours,
+                                r.httpd_like});
+    }
     m.startup = mem.startup;
     m.startup.reclaimed_total = mem.reclaimed_total;
     m.startup.kept_total = mem.kept_total;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "headroom/headroom_state.h"
+#include "diagnosis/diagnosis_view.h"
 #include "kernel/sem_kernel.h"
 #include "run/startup_view.h"
 
@@ -20,6 +21,7 @@ struct MutexView {
     std::string mechanism;     // effective, 'default' resolved: "sysvsem", "pthread", "fcntl", "none"
     std::string dir;           // for file-based mechanisms, else ""
     bool sysv = false;         // creates SysV semaphore sets
+    long sets_now = 0;         // this server's sets of this type that exist now
 };
 
 struct SemaphoreView {
@@ -47,6 +49,20 @@ struct SetView {
     std::vector<SemaphoreView> semaphores;
     std::string error;         // a failed read, described
 };
+
+// SysV use by owner (sem_perm.uid), largest first; the rows past the first
+// few are summed into one row with others = true.
+struct OwnerView {
+    std::string owner;         // user name, or the number; "others" for the summed rest
+    uid_t uid = 0;
+    bool others = false;
+    long owners = 1;           // owners in this row
+    long sets = 0;
+    long semaphores = 0;
+    long ours = 0;             // this server's sets
+    long httpd_like = 0;       // sets that look like httpd's, not this server's
+};
+
 
 struct StatusModel {
     // The server
@@ -76,6 +92,10 @@ struct StatusModel {
     std::vector<SetView> sets;
     bool protection_enabled = false;
     StartupView startup;
+    long sets_outside_table = 0;    // this server's sets whose type is not in httpd's mutex table
+    std::vector<OwnerView> owners;  // empty when the sets could not be listed
+    long owner_count = 0;           // distinct owners, before the "others" fold
+    DiagnosisView diagnosis;
 };
 
 }  // namespace semguard
