@@ -188,11 +188,16 @@ if [ "$sanitize" != 0 ]; then
         skip "ctest build/asan (unit, contract)" "build/asan did not build"
     fi
     # The integration tests once more, with the module itself sanitized. The
-    # Debian package test builds its own unsanitized module: not here. The
     # script sets its own ASAN_OPTIONS (LeakSanitizer off for httpd), not ours.
+    # Left out: test_debian_package (it builds its own, unsanitized module) and
+    # test_restart_storms, whose verdict is a count of requests cut by hard
+    # restarts compared with stock httpd: with the instrumented module 8 hard
+    # restarts took 32 s instead of 20 and cut 19-64 requests (stock: 0-44
+    # with the same LD_PRELOAD), a timing verdict, not a memory one (no
+    # sanitizer report). Its restarts run unsanitized in the main ctest.
     step "sanitized integration (sanitize-integration.sh)" \
         env -u ASAN_OPTIONS -u UBSAN_OPTIONS \
-        bash "$root/scripts/sanitize-integration.sh" -E 'test_debian_package'
+        bash "$root/scripts/sanitize-integration.sh" -E 'test_debian_package|test_restart_storms'
 else
     skip "sanitizer build and tests" "SEMGUARD_SANITIZE=0"
 fi
