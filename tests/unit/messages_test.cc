@@ -25,6 +25,9 @@ std::string readme() {
 
 // Every tag constant the engine logs with, and the level it is logged at.
 const std::map<std::string, Level> kTagLevels{
+    {tag::kUnprovenSets, Level::Warn},    {tag::kKeySquatted, Level::Warn},
+    {tag::kHomeUnreadable, Level::Warn},  {tag::kNoFreeKey, Level::Warn},
+    {tag::kOtherNamespace, Level::Notice},
     {tag::kSummary, Level::Notice},        {tag::kNoSysv, Level::Notice},
     {tag::kLowHeadroom, Level::Warn},      {tag::kExhausted, Level::Emerg},
     {tag::kRefuseStart, Level::Emerg},     {tag::kKernelUnreadable, Level::Warn},

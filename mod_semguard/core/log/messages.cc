@@ -61,6 +61,29 @@ const MessageSpec kMessageSpecs[] = {
      "Anchor segments of earlier starts of this server, killed before they recorded them, "
      "were removed (shared memory, not semaphores; nothing attached to them).",
      "None."},
+    {tag::kUnprovenSets, Level::Warn,
+     "Sets that the previous run may have created in a pass it was killed in, before it "
+     "recorded or noted them. Only a pid ties them to it, and a pid may have been reused, so "
+     "they are kept.",
+     "Check each with the `ipcs -s -i ID` shown (last pid, creation time); remove it with "
+     "`ipcrm -s ID` once you know it is no live program's."},
+    {tag::kKeySquatted, Level::Warn,
+     "A shared memory key of this server (where its anchor and record live) is taken by a "
+     "segment another user created. It is not read or used; the next key is used.",
+     "Inspect it with the `ipcs -m -i ID` shown; remove it (`ipcrm -m ID`) if it is no "
+     "program's."},
+    {tag::kHomeUnreadable, Level::Warn,
+     "The record kept in this server's anchor segment could not be looked up or is damaged; "
+     "nothing of it is reclaimed.",
+     "Check the state file; inspect the segment with `ipcs -m -i ID`."},
+    {tag::kNoFreeKey, Level::Warn,
+     "Every shared memory key of this server is taken; this run's anchor is private and only "
+     "the state file records the run.",
+     "Inspect the segments at the keys named (`ipcs -m`) and remove the ones no program uses."},
+    {tag::kOtherNamespace, Level::Notice,
+     "The previous run recorded in the state file ran in another IPC namespace: its set ids "
+     "name nothing here, so nothing of it is reclaimed.",
+     "None (a container restarted with a new IPC namespace; its sets went with the old one)."},
     {tag::kSetRemoved, Level::Emerg,
      "A semaphore set of the running server was removed or replaced from outside (cleanup "
      "script, systemd/logind RemoveIPC).",

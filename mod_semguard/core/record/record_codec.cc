@@ -370,6 +370,7 @@ private:
     Problem read_line(size_t number, const Fields& f) {
         const std::string_view what = f.at[0];
         if (what == "set") return read_set_line(number, f);
+        if (what == "run.ipc_ns") return read_ipc_ns_line(number, f);
         if (what == "removed") return read_removed_line(f);
         for (size_t i = 0; i < kHeaderKeyCount; ++i) {
             if (what == kHeaderKeys[i].name) return read_header_line(number, i, f);
@@ -386,6 +387,16 @@ private:
         if (f.count != 2) return name + " needs exactly one value";
         header_line_[index] = number;
         return kHeaderKeys[index].read(f.at[1], kHeaderKeys[index].name, record_);
+    }
+
+    // Optional (older files lack it): the IPC namespace the run's ids belong to.
+    Problem read_ipc_ns_line(size_t number, const Fields& f) {
+        if (in_body_) return std::string("run.ipc_ns after the set lines (the header comes first)");
+        if (ipc_ns_line_ != 0)
+            return "duplicate run.ipc_ns (first on line " + std::to_string(ipc_ns_line_) + ")";
+        if (f.count != 2) return std::string("run.ipc_ns needs exactly one value");
+        ipc_ns_line_ = number;
+        return read_number<uint64_t>(f.at[1], "run.ipc_ns", 1, UINT64_MAX, record_.run.ipc_namespace);
     }
 
     Problem read_set_line(size_t number, const Fields& f) {
@@ -449,6 +460,7 @@ private:
     Record record_;
     std::array<size_t, kHeaderKeyCount> header_line_{};  // 0: not seen yet
     bool in_body_ = false;
+    size_t ipc_ns_line_ = 0;
     std::unordered_map<int, size_t> semid_line_;  // bounded by kMaxRecordedSets
 };
 
@@ -502,6 +514,7 @@ std::string encode(const Record& r) {
     w.key_value("run.anchor_creator", to_string(r.run.anchor_creator));
     w.key_value("run.anchor_ctime", to_string(r.run.anchor_ctime));
     w.key_value("run.started_at", to_string(r.run.started_at));
+    if (r.run.ipc_namespace != 0) w.key_value("run.ipc_ns", to_string(r.run.ipc_namespace));
     w.key_value("phase", std::string(to_string(r.phase)));
     w.key_value("generation", to_string(r.generation));
     w.key_value("written_at", to_string(r.written_at));
