@@ -30,6 +30,10 @@ struct StartContext {
     std::vector<int> ours;      // kept or dry-run sets: not look-alikes
     std::set<RunKey> handled;   // runs whose record was already used
     bool latest_seen = false;   // a record that speaks for the last run was used
+    // The state file is there but refused (damaged, untrusted, another
+    // instance's): a damaged record removes nothing, so neither do the copies
+    // in the IPC namespace at this start.
+    bool file_refused = false;
 };
 
 std::vector<ReclaimedView> views_of(const std::vector<RecordedSet>& sets, pid_t old_pid) {
@@ -103,9 +107,13 @@ void reclaim_recorded_files(StartContext& c) {
             const std::string why = state.outcome == StateFileOutcome::Rejected
                                         ? "is not trusted: " + state.reason
                                         : "cannot be read: " + state.error.describe();
-            if (latest) c.mem.startup.summary = "state file " + why;
+            if (latest) {
+                c.mem.startup.summary = "state file " + why;
+                c.file_refused = true;
+            }
             c.log.log(Level::Warn, tag::kStateRejected,
-                      "state file " + file + " " + why + "; nothing of it is reclaimed");
+                      "state file " + file + " " + why + "; nothing of it is reclaimed" +
+                          (latest ? ", nor of the records kept in the IPC namespace" : ""));
             continue;
         }
         if (!c.live.ok) {
@@ -116,6 +124,7 @@ void reclaim_recorded_files(StartContext& c) {
         }
         const Record& rec = state.record;
         if (latest) c.latest_seen = true;
+        if (latest && rec.instance != c.in.instance) c.file_refused = true;
         if (from_other_namespace(c, rec, file)) {
             c.handled.insert(key_of(rec));
             continue;
@@ -138,7 +147,7 @@ void reclaim_recorded_files(StartContext& c) {
 // unreadable runtime directory. An anchor without a record is a start killed
 // before its first record: removed once nothing is attached to it.
 void reclaim_home_records(StartContext& c) {
-    if (!c.live.ok) return;
+    if (!c.live.ok || c.file_refused) return;
     std::vector<HomeRecord> homes = find_home_records(c.probe, c.in.instance, c.log);
     // Without a latest file, the most recent record kept here speaks for the last run.
     const HomeRecord* newest = nullptr;
