@@ -19,6 +19,7 @@ Run: python3 tests/integration/test_reclaim_proof.py [test_name ...]
 
 import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -134,6 +135,93 @@ def test_pid_reuse_during_restart():
     a.stop()
     b.stop()
     c.stop()
+
+
+def _run_dir_extra(server, name):
+    d = os.path.join(server.root, name)
+    os.makedirs(d, mode=0o755, exist_ok=True)
+    return d
+
+
+def test_fresh_runtime_dir_reclaims_from_the_ipc_namespace():
+    """The state file is gone between the crash and the next start (a
+    container restarted with a fresh filesystem): every set of the crashed
+    run is reclaimed from the record kept in its anchor; a live sibling's
+    sets, look-alikes and keyed sets are untouched."""
+    sibling = Server(name="sibling")
+    sibling.start()
+    theirs = identities()
+    lookalike = harness.create_set(uid="nobody", gid="nogroup", value=1)
+    keyed = harness.create_set(key=0x5e6e0001, value=1)
+    others = identities()
+    s = Server(name="ours")
+    s.start()
+    parent = int(read_record(state_path(s))["run.parent_pid"])
+    ours = {sid: i for sid, i in identities().items() if sid not in others}
+    assert len(ours) == 3, ours
+    s.kill9()
+    os.unlink(state_path(s))
+    r = s.start()
+    got = reclaim_lines(r.log)
+    assert set(got) == {parent} and sorted(got[parent]) == sorted(ours), (got, r.log)
+    assert_intact(others, "after the reclaim from the IPC namespace")
+    assert sibling.get("/").status == 200
+    s.stop()
+    sibling.stop()
+    assert sorted(identities()) == sorted([lookalike, keyed]), identities()
+
+
+def test_read_only_runtime_dir():
+    """DefaultRuntimeDir read-only: the state file cannot be written (SG0206
+    says so), and a crash is still reclaimed from the anchor's record."""
+    s = Server()
+    run = _run_dir_extra(s, "ro-run")
+    s.reconfigure(extra="DefaultRuntimeDir %s" % run)
+    subprocess.run(["mount", "--bind", run, run], check=True)
+    subprocess.run(["mount", "-o", "remount,bind,ro", run], check=True)
+    try:
+        r = s.start()
+        assert tagged(r.log, "SG0206"), r.log
+        sets1 = identities()
+        assert len(sets1) == 3, sets1
+        s.kill9()
+        r = s.start()
+        reclaimed = reclaim_lines(r.log)
+        assert len(reclaimed) == 1 and sorted(list(reclaimed.values())[0]) == sorted(sets1), \
+            (reclaimed, r.log)
+        assert not set(identities()) & set(sets1)
+        s.stop()
+        assert sem_sets() == []
+    finally:
+        subprocess.run(["umount", run], check=False)
+
+
+def test_key_squatted_by_nobody():
+    """`nobody` creates a segment at the instance's first key before the
+    start: it is not read, not removed, said (SG0212); the run takes the next
+    key and a crash of it is still reclaimed."""
+    s = Server()
+    s.start()
+    anchor = int(read_record(state_path(s))["run.anchor_shmid"])
+    key = adv.segment(anchor)["key"]
+    assert key != 0, "the anchor has no key"
+    s.stop()
+    harness.wait_for(lambda: adv.segment(anchor) is None, timeout=5, what="anchor to go")
+    squat = adv.shm_create(key, 4096, uid=65534)
+    r = s.start()
+    lines = tagged(r.log, "SG0212")
+    assert lines and "uid 65534" in lines[0] and "[semguard:warn]" in lines[0], r.log
+    anchor2 = int(read_record(state_path(s))["run.anchor_shmid"])
+    assert adv.segment(anchor2)["key"] == key + 1, adv.shm_segments()
+    parent = int(read_record(state_path(s))["run.parent_pid"])
+    sets1 = identities()
+    s.kill9()
+    os.unlink(state_path(s))            # and from the IPC namespace alone
+    r = s.start()
+    got = reclaim_lines(r.log)
+    assert set(got) == {parent} and sorted(got[parent]) == sorted(sets1), (got, r.log)
+    assert adv.segment(squat) is not None, "the squatter's segment was removed"
+    s.stop()
 
 
 if __name__ == "__main__":
