@@ -214,6 +214,7 @@ void open_run(StartContext& c) {
     run.euid = c.probe.effective_uid();
     run.started_at = c.in.now;
     run.ipc_namespace = c.probe.ipc_namespace();
+    mem.startup.ipc_namespace = run.ipc_namespace;
     auto anchor = create_home_anchor(c.probe, c.in.instance, c.log);
     if (!anchor) {
         c.log.log(Level::Warn, tag::kNoAnchor,
