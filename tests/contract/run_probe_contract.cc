@@ -192,3 +192,53 @@ TEST_P(KernelContract, AnchorsAreListedAndReadBackWithoutAttachingForGood) {
 }
 
 }  // namespace semguard
+
+namespace semguard {
+
+// Keyed anchors (issue #10): the record's home is found by key, the key is
+// exclusive, and a segment marked for removal loses its key at once while it
+// stays visible under its id for as long as anything is attached.
+TEST_P(KernelContract, AKeyedAnchorIsFoundByItsKeyAndTheKeyIsExclusive) {
+    const int32_t key = 0x53a1b2c0;
+    auto nothing = probe().find_anchor(key);
+    ASSERT_TRUE(Ok(nothing));
+    EXPECT_FALSE(nothing->has_value());
+
+    auto anchor = probe().create_anchor(8192, key);
+    ASSERT_TRUE(Ok(anchor));
+    EXPECT_EQ(anchor->info.key, key);
+    auto found = probe().find_anchor(key);
+    ASSERT_TRUE(Ok(found));
+    ASSERT_TRUE(found->has_value());
+    EXPECT_EQ((*found)->shmid, anchor->info.shmid);
+    EXPECT_EQ((*found)->cuid, probe().effective_uid());
+    EXPECT_EQ((*found)->attached, 1u);
+
+    auto again = probe().create_anchor(8192, key);
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code, EEXIST) << again.error().describe();
+
+    ASSERT_TRUE(Ok(probe().remove_anchor(anchor->info.shmid)));
+    auto by_key = probe().find_anchor(key);
+    ASSERT_TRUE(Ok(by_key));
+    EXPECT_FALSE(by_key->has_value()) << "a segment marked for removal keeps no key";
+    auto by_id = probe().stat_anchor(anchor->info.shmid);
+    ASSERT_TRUE(Ok(by_id));
+    ASSERT_TRUE(by_id->has_value()) << "attached: still there under its id";
+    EXPECT_TRUE((*by_id)->marked_for_removal);
+    EXPECT_EQ((*by_id)->attached, 1u);
+
+    auto reuse = probe().create_anchor(8192, key);  // the key is free again
+    ASSERT_TRUE(Ok(reuse));
+    ASSERT_TRUE(Ok(probe().remove_anchor(reuse->info.shmid)));
+    ASSERT_TRUE(Ok(world().detach(*reuse)));
+    ASSERT_TRUE(Ok(world().detach(*anchor)));
+}
+
+TEST_P(KernelContract, TheIpcNamespaceIsNamedAndStable) {
+    const uint64_t ns = probe().ipc_namespace();
+    EXPECT_NE(ns, 0u);
+    EXPECT_EQ(probe().ipc_namespace(), ns);
+}
+
+}  // namespace semguard

@@ -263,6 +263,7 @@ def test_crash_during_startup():
     print("    SEMGUARD_SEED=%d" % seed)
     planted, _holders = plant_foreign_sets()
     s = Server()
+    unproven = []
     # a first run to have a record and a crashed generation in play
     s.start()
     s.kill9()
@@ -283,6 +284,13 @@ def test_crash_during_startup():
         r = s.start(expect_ok=None)
         assert r.ok, "normal start after crash #%d (%s) failed: %s\n%s\n%s\n%s" % (
             i + 1, what, r.reason, r.output, r.log, "\n".join(history))
+        # A set the killed pass made after its parent's last note is tied to
+        # it by a pid only: kept and named (SG0211), never removed (issue #10).
+        for line in r.log.splitlines():
+            if " SG0211: " in line:
+                for sid in re.findall(r"ipcs -s -i (\d+)", line):
+                    planted[int(sid)] = identity(sets_by_id()[int(sid)], with_otime=True)
+                    unproven.append(int(sid))
         mine = own_sets(planted)
         assert len(mine) == SETS_PER_GENERATION, \
             "after crash #%d (%s) and a normal start: own sets %r, expected %d\n%s\n--- crashes:\n%s" % (
@@ -297,18 +305,20 @@ def test_crash_during_startup():
     assert len(own_sets(planted)) == SETS_PER_GENERATION, sem_sets()
     assert len(sem_sets()) == SETS_PER_GENERATION + len(planted), sem_sets()
     assert_planted_intact(planted, "at the end")
-    s.assert_log_clean(allowed=harness.CRASH_NOISE)
+    s.assert_log_clean(allowed=harness.CRASH_NOISE + ("SG0211",))
     s.stop()
-    # Anchor segments (no key, 4096 bytes, created by root) of starts killed
-    # before they recorded them: the next start removes them.
+    # Anchor segments (256 KiB, created by root; keyed by the instance, or
+    # private when every key is taken) of starts killed before they recorded
+    # them: the next start removes them.
     with open("/proc/sysvipc/shm") as f:
         lines = f.read().splitlines()
     head = lines[0].split()
     stray = [r for r in (dict(zip(head, l.split())) for l in lines[1:] if l.strip())
-             if r["key"] == "0" and r["size"] == "4096" and r["nattch"] == "0" and r["cuid"] == "0"]
+             if r["size"] in ("4096", "262144") and r["nattch"] == "0" and r["cuid"] == "0"]
     assert not stray, "%d unattached anchor segment(s) left after the crashes: %s" % (
         len(stray), ", ".join("shmid %s (cpid %s)" % (r["shmid"], r["cpid"]) for r in stray))
     print("    crashes:\n" + "\n".join("      " + h for h in history))
+    print("    sets kept as unproven (SG0211): %d" % len(unproven))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -113,12 +114,21 @@ public:
     uid_t effective_uid() override { return euid_; }
     std::string boot_id() override { return boot_id_; }
     // Created by self_pid() as effective_uid(), mode 0600, attached once by self.
-    SysResult<AnchorMapping> create_anchor(uint64_t size) override;
+    SysResult<AnchorMapping> create_anchor(uint64_t size, int32_t key = 0) override;
+    SysResult<std::optional<AnchorInfo>> find_anchor(int32_t key) override;
+    uint64_t ipc_namespace() override { return ipc_ns_; }
+    void set_ipc_namespace(uint64_t inode) { ipc_ns_ = inode; }
+    // A segment made by another user with this key (a squatter); returns its id.
+    int squat_key(int32_t key, uid_t cuid, pid_t creator, uint64_t size);
     SysResult<std::optional<AnchorInfo>> stat_anchor(int shmid) override;
     // Attached somewhere: marked for removal until the last detach. Else gone.
     SysStatus remove_anchor(int shmid) override;
     SysResult<std::vector<AnchorInfo>> list_anchors() override;
     SysResult<std::vector<unsigned char>> read_anchor(int shmid, size_t bytes) override;
+    // Counts, and runs the hook set by on_pause (what happens meanwhile).
+    void pause(int milliseconds) override;
+    void on_pause(std::function<void()> hook) { pause_hook_ = std::move(hook); }
+    int pauses() const { return pauses_; }
 
     // ---- the process table -------------------------------------------------
     // A running process attached to nothing (replaces whatever had that pid).
@@ -138,6 +148,10 @@ public:
     // shmat / shmdt by a process; dtime is set on every detach, like shm_close().
     SysStatus attach_anchor(int shmid, pid_t pid);
     SysStatus detach_anchor(int shmid, pid_t pid);
+    // IPC_SET from outside (root): ctime = now, owner/mode as given.
+    SysStatus change_anchor(int shmid, uid_t uid, unsigned mode);
+    // How a process in another PID namespace sees the creator (0: unmappable).
+    SysStatus set_anchor_creator_view(int shmid, pid_t creator);
 
     void fail_next(Op op, int error_code) { faults_.fail_next(op, error_code); }
     int calls(Op op) const { return faults_.calls(op); }
@@ -156,7 +170,7 @@ private:
         std::vector<char> memory;          // zero-filled like a new segment
     };
 
-    Anchor* find_anchor(int shmid);
+    Anchor* anchor_at(int shmid);
     void detach_all(pid_t pid);
     void destroy_if_released(int shmid);
     AnchorInfo snapshot(const Anchor& anchor) const;
@@ -169,6 +183,9 @@ private:
     FakeIpcIds anchor_ids_;
     std::map<int, Anchor> anchors_;  // by shmid
     FakeFaults<Op> faults_;
+    std::function<void()> pause_hook_;
+    uint64_t ipc_ns_ = 4026531839u;
+    int pauses_ = 0;
 };
 
 }  // namespace semguard

@@ -42,16 +42,21 @@ SysResult<ProcessInfo> FakeRunProbe::process(pid_t pid) {
     return info;
 }
 
-SysResult<AnchorMapping> FakeRunProbe::create_anchor(uint64_t size) {
-    const std::string call =
-        "shmget(IPC_PRIVATE, " + std::to_string(size) + ", IPC_CREAT|IPC_EXCL|0600)";
+SysResult<AnchorMapping> FakeRunProbe::create_anchor(uint64_t size, int32_t key) {
+    const std::string call = "shmget(" + (key == 0 ? std::string("IPC_PRIVATE") : std::to_string(key)) +
+                             ", " + std::to_string(size) + ", IPC_CREAT|IPC_EXCL|0600)";
     if (auto failed = faults_.on_call(Op::CreateAnchor, call)) return *failed;
     if (size == 0) return error_with(EINVAL, call);  // below SHMMIN
+    if (key != 0) {
+        auto taken = find_anchor(key);
+        if (taken && taken.value()) return error_with(EEXIST, call);
+    }
     std::optional<int> shmid = anchor_ids_.allocate(kShmmni);
     if (!shmid) return error_with(ENOSPC, call);
 
     Anchor& anchor = anchors_[*shmid];
     anchor.info.shmid = *shmid;
+    anchor.info.key = key;
     anchor.info.creator_pid = self_;
     anchor.info.cuid = euid_;
     anchor.info.mode = 0600;
@@ -67,11 +72,35 @@ SysResult<AnchorMapping> FakeRunProbe::create_anchor(uint64_t size) {
     return mapping;
 }
 
+SysResult<std::optional<AnchorInfo>> FakeRunProbe::find_anchor(int32_t key) {
+    if (key == 0) return std::optional<AnchorInfo>();
+    for (const auto& entry : anchors_) {
+        const AnchorInfo& info = entry.second.info;
+        if (info.key == key && !info.marked_for_removal)
+            return std::optional<AnchorInfo>(snapshot(entry.second));
+    }
+    return std::optional<AnchorInfo>();
+}
+
+int FakeRunProbe::squat_key(int32_t key, uid_t cuid, pid_t creator, uint64_t size) {
+    std::optional<int> shmid = anchor_ids_.allocate(kShmmni);
+    Anchor& anchor = anchors_[*shmid];
+    anchor.info.shmid = *shmid;
+    anchor.info.key = key;
+    anchor.info.creator_pid = creator;
+    anchor.info.cuid = cuid;
+    anchor.info.mode = 0600;
+    anchor.info.size = size;
+    anchor.info.ctime = clock_->now();
+    anchor.memory.assign(static_cast<size_t>(size), 0);
+    return *shmid;
+}
+
 SysResult<std::optional<AnchorInfo>> FakeRunProbe::stat_anchor(int shmid) {
     if (auto failed = faults_.on_call(Op::StatAnchor, shmctl_call("IPC_STAT", shmid))) {
         return *failed;
     }
-    const Anchor* anchor = find_anchor(shmid);
+    const Anchor* anchor = anchor_at(shmid);
     if (anchor == nullptr) return std::optional<AnchorInfo>();
     return std::optional<AnchorInfo>(snapshot(*anchor));
 }
@@ -79,9 +108,10 @@ SysResult<std::optional<AnchorInfo>> FakeRunProbe::stat_anchor(int shmid) {
 SysStatus FakeRunProbe::remove_anchor(int shmid) {
     const std::string call = shmctl_call("IPC_RMID", shmid);
     if (auto failed = faults_.on_call(Op::RemoveAnchor, call)) return *failed;
-    Anchor* anchor = find_anchor(shmid);
+    Anchor* anchor = anchor_at(shmid);
     if (anchor == nullptr) return error_with(EINVAL, call);
     anchor->info.marked_for_removal = true;
+    anchor->info.key = 0;  // IPC_RMID makes the key private at once
     destroy_if_released(shmid);
     return {};
 }
@@ -96,7 +126,7 @@ SysResult<std::vector<AnchorInfo>> FakeRunProbe::list_anchors() {
 SysResult<std::vector<unsigned char>> FakeRunProbe::read_anchor(int shmid, size_t bytes) {
     const std::string call = "shmat(" + std::to_string(shmid) + ", NULL, SHM_RDONLY)";
     if (auto failed = faults_.on_call(Op::ReadAnchor, call)) return *failed;
-    Anchor* anchor = find_anchor(shmid);
+    Anchor* anchor = anchor_at(shmid);
     if (anchor == nullptr) return error_with(EINVAL, call);
     const size_t n = std::min(bytes, anchor->memory.size());
     return std::vector<unsigned char>(anchor->memory.begin(), anchor->memory.begin() + n);
@@ -139,17 +169,39 @@ void FakeRunProbe::set_self(pid_t pid, uint64_t start_ticks) {
     self_ = pid;
 }
 
+void FakeRunProbe::pause(int milliseconds) {
+    (void)milliseconds;
+    ++pauses_;
+    if (pause_hook_) pause_hook_();
+}
+
 // ---- anchors ------------------------------------------------------------------
 
+SysStatus FakeRunProbe::change_anchor(int shmid, uid_t uid, unsigned mode) {
+    Anchor* anchor = anchor_at(shmid);
+    if (anchor == nullptr) return error_with(EINVAL, "shmctl(IPC_SET)");
+    anchor->info.mode = mode;
+    (void)uid;
+    anchor->info.ctime = clock_->now();
+    return {};
+}
+
+SysStatus FakeRunProbe::set_anchor_creator_view(int shmid, pid_t creator) {
+    Anchor* anchor = anchor_at(shmid);
+    if (anchor == nullptr) return error_with(EINVAL, "shmctl(IPC_STAT)");
+    anchor->info.creator_pid = creator;
+    return {};
+}
+
 SysStatus FakeRunProbe::attach_anchor(int shmid, pid_t pid) {
-    Anchor* anchor = find_anchor(shmid);
+    Anchor* anchor = anchor_at(shmid);
     if (anchor == nullptr) return error_with(EINVAL, "shmat(" + std::to_string(shmid) + ")");
     anchor->attached_by.insert(pid);
     return {};
 }
 
 SysStatus FakeRunProbe::detach_anchor(int shmid, pid_t pid) {
-    Anchor* anchor = find_anchor(shmid);
+    Anchor* anchor = anchor_at(shmid);
     auto it = anchor == nullptr ? std::multiset<pid_t>::iterator() : anchor->attached_by.find(pid);
     if (anchor == nullptr || it == anchor->attached_by.end()) {
         return error_with(EINVAL, "shmdt(" + std::to_string(shmid) + ")");
@@ -160,7 +212,7 @@ SysStatus FakeRunProbe::detach_anchor(int shmid, pid_t pid) {
     return {};
 }
 
-FakeRunProbe::Anchor* FakeRunProbe::find_anchor(int shmid) {
+FakeRunProbe::Anchor* FakeRunProbe::anchor_at(int shmid) {
     auto it = anchors_.find(shmid);
     return it == anchors_.end() ? nullptr : &it->second;
 }

@@ -27,6 +27,7 @@
 #include "record/parked_records.h"
 #include "record/state_file.h"
 #include "run/anchor_block.h"
+#include "run/anchor_home.h"
 #include "run/lifecycle.h"
 
 namespace semguard::test {

@@ -75,9 +75,12 @@ TEST_F(LifecycleTest, CrashInTheMiddleOfThePreflightIsReclaimed) {
     RunMemory next;
     ASSERT_EQ(begin_pass(input(PassKind::Preflight, 0), next, kernel_, probe_, log_),
               PassVerdict::Proceed);
+    // Noted in the anchor after the MPM's hook: provably the run's.
     EXPECT_FALSE(exists(accept));
-    EXPECT_FALSE(exists(cache));
-    EXPECT_EQ(next.startup.reclaimed.size(), 2u);
+    EXPECT_EQ(next.startup.reclaimed.size(), 1u);
+    // Made after the last note: only a pid ties it to the dead run. Kept, named.
+    EXPECT_TRUE(exists(cache));
+    EXPECT_TRUE(log_.has(tag::kUnprovenSets, "ipcs -s -i " + std::to_string(cache))) << log_.dump();
 }
 
 TEST_F(LifecycleTest, RunWithLiveChildrenIsParkedAndReclaimedLater) {
@@ -172,9 +175,13 @@ class OrphanAnchorTest : public LifecycleTest {
 protected:
     // A process `pid` creates a 4096-byte segment and dies (or not).
     int segment(pid_t pid, const std::string& digest, bool block, bool dies,
-                uint64_t bytes = 4096) {
+                uint64_t bytes = kAnchorBytes) {
         probe_.set_self(pid, 10000 + pid);
-        auto a = probe_.create_anchor(bytes);
+        // At the next free key of the instance whose digest it carries (or ours).
+        const std::string owner = digest.size() == 16 ? digest : instance().digest();
+        int slot = 0;
+        while (probe_.find_anchor(anchor_key(owner, slot)).value()) ++slot;
+        auto a = probe_.create_anchor(bytes, anchor_key(owner, slot));
         EXPECT_TRUE(a.ok());
         if (block) anchor_init(a->address, 0, digest);
         if (dies) probe_.remove_process(pid);
@@ -207,6 +214,21 @@ TEST_F(OrphanAnchorTest, OnlyOurUnattachedAnchorIsRemoved) {
     EXPECT_TRUE(log_.has(tag::kOrphanAnchors, "removed 1 anchor segment(s)")) << log_.dump();
     // The new run's own anchor is there and named in the state file.
     EXPECT_TRUE(segment_exists(state().run.anchor_shmid));
+}
+
+TEST_F(OrphanAnchorTest, SquattedKeyIsSkippedAndSaid) {
+    const int squat = probe_.squat_key(anchor_key(instance().digest(), 0), 65534, 4321, kAnchorBytes);
+    ASSERT_EQ(begin_pass(input(PassKind::Preflight, 0), mem_, kernel_, probe_, log_),
+              PassVerdict::Proceed);
+    EXPECT_TRUE(segment_exists(squat));
+    EXPECT_TRUE(log_.has(tag::kKeySquatted, "uid 65534")) << log_.dump();
+    EXPECT_EQ(log_.first(tag::kKeySquatted).level, Level::Warn);
+    // The new run's anchor took the next key.
+    const Record r = state();
+    ASSERT_GE(r.run.anchor_shmid, 0);
+    auto next = probe_.find_anchor(anchor_key(instance().digest(), 1));
+    ASSERT_TRUE(next.ok() && next.value());
+    EXPECT_EQ(next.value()->shmid, r.run.anchor_shmid);
 }
 
 TEST_F(OrphanAnchorTest, NothingIsRemovedUnlessReclaimIsOn) {

@@ -280,27 +280,127 @@ TEST_F(ReclaimTest, WithoutAnAnchorNothingCanBeProven) {
     EXPECT_EQ(log_.count(tag::kRunAlive), 1u) << log_.dump();
 }
 
-TEST_F(ReclaimTest, AnchorIdNowNamingAnotherSegmentIsNeverRemoved) {
+TEST_F(ReclaimTest, AnchorIdNowNamingAnotherAttachedSegmentKeepsEverything) {
     const int a = recorded("mpm-accept");
     serve();
     parent_killed();
     children_exit();
     ASSERT_TRUE(probe_.remove_anchor(anchor_).ok());
-    // Another program's segment, attached, now at the id the record names.
+    // Another program's segment, attached, now at the id the record names:
+    // attachments are all that counts, and they say "maybe alive".
     probe_.set_self(700, 70000);
     auto foreign = probe_.create_anchor(8192);
     ASSERT_TRUE(foreign.ok());
     previous_.run.anchor_shmid = foreign->info.shmid;
     become_new_server();
     const ReclaimOutcome out = reclaim();
-    EXPECT_TRUE(out.run_over) << out.run_verdict;
-    EXPECT_TRUE(contains(out.run_verdict, "anchor segment is gone")) << out.run_verdict;
-    EXPECT_EQ(ids(out.removed), std::vector<int>{a});
+    EXPECT_FALSE(out.run_over) << out.run_verdict;
+    EXPECT_TRUE(out.removed.empty());
+    EXPECT_TRUE(exists(a));
     EXPECT_FALSE(out.anchor_removed);
     auto still = probe_.stat_anchor(foreign->info.shmid);
     ASSERT_TRUE(still.ok());
     ASSERT_TRUE(still->has_value());
     EXPECT_FALSE(still->value().marked_for_removal) << "another program's segment was removed";
+}
+
+// Issue #10, attack 2: root's IPC_SET on the anchor moves its ctime; the parent
+// alone is killed. The children still attached keep everything.
+TEST_F(ReclaimTest, AnchorChangedFromOutsideWithChildrenAttachedKeepsEverything) {
+    const int a = recorded("mpm-accept");
+    serve();
+    clock_->advance(1);
+    ASSERT_TRUE(probe_.change_anchor(anchor_, kRoot, 0600).ok());
+    parent_killed();
+    become_new_server();
+    const ReclaimOutcome out = reclaim();
+    EXPECT_FALSE(out.run_over) << out.run_verdict;
+    EXPECT_TRUE(contains(out.run_verdict, "still alive")) << out.run_verdict;
+    EXPECT_EQ(kept_ids(out.kept), std::vector<int>{a});
+    EXPECT_TRUE(exists(a));
+}
+
+// ... and once they are gone the identity still differs: not provable, kept (SG0203).
+TEST_F(ReclaimTest, AnchorChangedFromOutsideIsNeverReadAsGone) {
+    const int a = recorded("mpm-accept");
+    serve();
+    clock_->advance(1);
+    ASSERT_TRUE(probe_.change_anchor(anchor_, kRoot, 0600).ok());
+    parent_killed();
+    children_exit();
+    become_new_server();
+    const ReclaimOutcome out = reclaim();
+    EXPECT_FALSE(out.run_over) << out.run_verdict;
+    EXPECT_TRUE(contains(out.run_verdict, "changed from outside")) << out.run_verdict;
+    EXPECT_EQ(kept_ids(out.kept), std::vector<int>{a});
+    EXPECT_TRUE(exists(a));
+    EXPECT_TRUE(anchor_exists());
+    EXPECT_TRUE(log_.has(tag::kKept, "cannot be proven")) << log_.dump();
+    EXPECT_EQ(log_.count(tag::kRunAlive), 0u) << log_.dump();
+}
+
+// A creator pid seen from another PID namespace (a container) is not "gone" either.
+TEST_F(ReclaimTest, AnchorCreatorSeenFromAnotherPidNamespaceKeepsEverything) {
+    const int a = recorded("mpm-accept");
+    serve();
+    parent_killed();
+    ASSERT_TRUE(probe_.set_anchor_creator_view(anchor_, 0).ok());
+    become_new_server();
+    const ReclaimOutcome out = reclaim();
+    EXPECT_FALSE(out.run_over) << out.run_verdict;
+    EXPECT_TRUE(exists(a));
+    children_exit();
+    const ReclaimOutcome later = reclaim();
+    EXPECT_FALSE(later.run_over) << later.run_verdict;
+    EXPECT_TRUE(contains(later.run_verdict, "creator pid")) << later.run_verdict;
+    EXPECT_TRUE(exists(a));
+}
+
+// Root's IPC_RMID on the anchor while children are attached: it stays under its id.
+TEST_F(ReclaimTest, AnchorMarkedForRemovalWhileChildrenLiveKeepsEverything) {
+    const int a = recorded("mpm-accept");
+    serve();
+    ASSERT_TRUE(probe_.remove_anchor(anchor_).ok());
+    parent_killed();
+    become_new_server();
+    const ReclaimOutcome out = reclaim();
+    EXPECT_FALSE(out.run_over) << out.run_verdict;
+    EXPECT_TRUE(contains(out.run_verdict, "marked for removal")) << out.run_verdict;
+    EXPECT_TRUE(exists(a));
+    children_exit();
+    const ReclaimOutcome later = reclaim();
+    EXPECT_TRUE(later.run_over) << later.run_verdict;
+    EXPECT_EQ(ids(later.removed), std::vector<int>{a});
+}
+
+// A reader's momentary attachment: the engine looks again through the probe.
+TEST_F(ReclaimTest, MomentaryReaderIsWaitedOut) {
+    const int a = recorded("mpm-accept");
+    serve();
+    parent_killed();
+    children_exit();
+    ASSERT_TRUE(probe_.attach_anchor(anchor_, 900).ok());
+    int looks = 0;
+    probe_.on_pause([&] {
+        if (++looks == 3) probe_.detach_anchor(anchor_, 900);
+    });
+    become_new_server();
+    const ReclaimOutcome out = reclaim();
+    EXPECT_TRUE(out.run_over) << out.run_verdict;
+    EXPECT_EQ(probe_.pauses(), 3);
+    EXPECT_EQ(ids(out.removed), std::vector<int>{a});
+}
+
+TEST_F(ReclaimTest, ReaderThatStaysMeansAlive) {
+    recorded("mpm-accept");
+    serve();
+    parent_killed();
+    children_exit();
+    ASSERT_TRUE(probe_.attach_anchor(anchor_, 900).ok());
+    become_new_server();
+    const ReclaimOutcome out = reclaim();
+    EXPECT_FALSE(out.run_over);
+    EXPECT_GT(probe_.pauses(), 5);
 }
 
 TEST_F(ReclaimTest, AnchorOfAnotherOwnerIsNotOurs) {
@@ -663,12 +763,18 @@ protected:
         probe_.remove_process(kOldParent);
         dtime_ = clock_->now();
     }
+    // A set the parent creates and notes in its anchor while alive (note_new_sets).
+    int noted_creates(pid_t pid) {
+        const int id = httpd_creates(pid);
+        EXPECT_TRUE(anchor_note_set(*anchor_block(anchor_mem_), id, kernel_.stat_set(id)->ctime));
+        return id;
+    }
     int carried_ = -1;
     int64_t dtime_ = 0;
 };
 
 TEST_F(StartingRecordTest, UnrecordedSetOfTheDeadPassIsReclaimed) {
-    const int made = httpd_creates(kOldParent);  // ctime after written_at, otime 0
+    const int made = noted_creates(kOldParent);  // noted in the anchor while alive
     crash();
     become_new_server();
     const ReclaimOutcome out = reclaim();
@@ -685,9 +791,35 @@ TEST_F(StartingRecordTest, UnrecordedSetOfTheDeadPassIsReclaimed) {
     }
 }
 
+TEST_F(StartingRecordTest, UnnotedSetIsKeptAndNamed) {
+    // Created, never noted (killed before the note): only the pid ties it to the run.
+    const int made = httpd_creates(kOldParent);
+    crash();
+    become_new_server();
+    const ReclaimOutcome out = reclaim();
+    EXPECT_TRUE(out.run_over) << out.run_verdict;
+    EXPECT_EQ(ids(out.removed), std::vector<int>{carried_});
+    EXPECT_TRUE(exists(made));
+    ASSERT_EQ(out.unproven.size(), 1u);
+    EXPECT_EQ(out.unproven[0].semid, made);
+    EXPECT_TRUE(log_.has(tag::kUnprovenSets, "ipcs -s -i " + std::to_string(made))) << log_.dump();
+}
+
+TEST_F(StartingRecordTest, NotedIdNowNamingAnotherSetIsUntouched) {
+    const int made = noted_creates(kOldParent);
+    ASSERT_TRUE(kernel_.remove_set(made).ok());
+    clock_->advance(3);
+    const int other = httpd_creates(555);
+    crash();
+    become_new_server();
+    const ReclaimOutcome out = reclaim();
+    EXPECT_EQ(ids(out.removed), std::vector<int>{carried_});
+    EXPECT_TRUE(exists(other));
+}
+
 TEST_F(StartingRecordTest, CreatedAtTheMomentOfDeathStillCounts) {
     clock_->advance(1);
-    const int made = httpd_creates(kOldParent);
+    const int made = noted_creates(kOldParent);
     probe_.remove_process(kOldParent);  // same second: ctime == dtime
     become_new_server();
     const ReclaimOutcome out = reclaim();
@@ -807,7 +939,7 @@ TEST_F(StartingRecordTest, LiveRunTakesNothing) {
 }
 
 TEST_F(StartingRecordTest, DryRunListsTheUnrecordedSetToo) {
-    const int made = httpd_creates(kOldParent);
+    const int made = noted_creates(kOldParent);
     crash();
     become_new_server();
     const ReclaimOutcome out = reclaim(ReclaimMode::DryRun);

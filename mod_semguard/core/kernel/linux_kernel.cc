@@ -12,6 +12,7 @@
 #include <sys/ipc.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef SHM_STAT_ANY
@@ -19,6 +20,8 @@
 #endif
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -308,10 +311,20 @@ std::string LinuxRunProbe::boot_id() {
 
 // ---- the anchor ---------------------------------------------------------------
 
-SysResult<AnchorMapping> LinuxRunProbe::create_anchor(uint64_t size) {
-    const int shmid = ::shmget(IPC_PRIVATE, static_cast<size_t>(size), IPC_CREAT | IPC_EXCL | 0600);
+namespace {
+std::string key_text(int32_t key) {
+    if (key == 0) return "IPC_PRIVATE";
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%08x", static_cast<unsigned>(key));
+    return buf;
+}
+}  // namespace
+
+SysResult<AnchorMapping> LinuxRunProbe::create_anchor(uint64_t size, int32_t key) {
+    const int shmid = ::shmget(static_cast<key_t>(key), static_cast<size_t>(size),
+                               IPC_CREAT | IPC_EXCL | 0600);
     if (shmid < 0) {
-        return sys_error_now("shmget(IPC_PRIVATE, " + std::to_string(size) +
+        return sys_error_now("shmget(" + key_text(key) + ", " + std::to_string(size) +
                              ", IPC_CREAT|IPC_EXCL|0600)");
     }
     void* address = ::shmat(shmid, nullptr, 0);
@@ -331,6 +344,22 @@ SysResult<AnchorMapping> LinuxRunProbe::create_anchor(uint64_t size) {
     mapping.info = anchor_info_from(shmid, ds);
     mapping.address = address;
     return mapping;
+}
+
+SysResult<std::optional<AnchorInfo>> LinuxRunProbe::find_anchor(int32_t key) {
+    if (key == 0) return std::optional<AnchorInfo>();
+    const int shmid = ::shmget(static_cast<key_t>(key), 0, 0);
+    if (shmid < 0) {
+        if (errno == ENOENT) return std::optional<AnchorInfo>();
+        return sys_error_now("shmget(" + key_text(key) + ", 0, 0)");
+    }
+    return stat_anchor(shmid);
+}
+
+uint64_t LinuxRunProbe::ipc_namespace() {
+    struct stat st {};
+    if (::stat("/proc/self/ns/ipc", &st) < 0) return 0;
+    return static_cast<uint64_t>(st.st_ino);
 }
 
 SysResult<std::optional<AnchorInfo>> LinuxRunProbe::stat_anchor(int shmid) {
@@ -379,6 +408,10 @@ SysResult<std::vector<unsigned char>> LinuxRunProbe::read_anchor(int shmid, size
                                     static_cast<const unsigned char*>(address) + n);
     ::shmdt(address);
     return copy;
+}
+
+void LinuxRunProbe::pause(int milliseconds) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(milliseconds));
 }
 
 }  // namespace semguard

@@ -45,13 +45,16 @@ public:
     // Creates, attaches and keeps attached a private segment. It is never marked
     // for removal here: its attach count and shm_dtime are the evidence that every
     // process of the run (all inherit the attachment through fork) has gone.
-    SysResult<AnchorMapping> create_anchor(uint64_t size) override;
+    SysResult<AnchorMapping> create_anchor(uint64_t size, int32_t key = 0) override;
+    SysResult<std::optional<AnchorInfo>> find_anchor(int32_t key) override;
+    uint64_t ipc_namespace() override;
     SysResult<std::optional<AnchorInfo>> stat_anchor(int shmid) override;
     // IPC_RMID only: a segment still attached somewhere (this process included)
     // lives on, marked for removal, until its last detach.
     SysStatus remove_anchor(int shmid) override;
     SysResult<std::vector<AnchorInfo>> list_anchors() override;
     SysResult<std::vector<unsigned char>> read_anchor(int shmid, size_t bytes) override;
+    void pause(int milliseconds) override;
 };
 
 // Parses the text of /proc/PID/stat. The comm field (2) may hold spaces and ')',

@@ -52,7 +52,13 @@ public:
     // Changes at every boot; SysV objects never survive one.
     virtual std::string boot_id() = 0;
 
-    virtual SysResult<AnchorMapping> create_anchor(uint64_t size) = 0;
+    // key 0: IPC_PRIVATE. Otherwise IPC_CREAT|IPC_EXCL: EEXIST when the key is taken.
+    virtual SysResult<AnchorMapping> create_anchor(uint64_t size, int32_t key = 0) = 0;
+    // The segment with this key (shmget(key, 0, 0) and IPC_STAT, no attach);
+    // nullopt: none. A segment marked for removal no longer has its key.
+    virtual SysResult<std::optional<AnchorInfo>> find_anchor(int32_t key) = 0;
+    // The inode of /proc/self/ns/ipc: which IPC namespace ids belong to (0: unknown).
+    virtual uint64_t ipc_namespace() = 0;
     // nullopt: no segment with that id exists any more.
     virtual SysResult<std::optional<AnchorInfo>> stat_anchor(int shmid) = 0;
     virtual SysStatus remove_anchor(int shmid) = 0;
@@ -61,6 +67,10 @@ public:
     virtual SysResult<std::vector<AnchorInfo>> list_anchors() = 0;
     // A copy of the first `bytes` of a segment, attached read-only for the copy.
     virtual SysResult<std::vector<unsigned char>> read_anchor(int shmid, size_t bytes) = 0;
+
+    // Wait before looking again (a reader's momentary attachment). The fake
+    // only counts and advances its clock: tests decide what happens meanwhile.
+    virtual void pause(int milliseconds) = 0;
 };
 
 }  // namespace semguard

@@ -36,7 +36,12 @@ constexpr const char* kStateUnwritable = "SG0206";  // warn: state file could no
 constexpr const char* kRemoveFailed = "SG0207";     // error: IPC_RMID of a stale own set failed
 constexpr const char* kNoAnchor = "SG0208";         // warn: no anchor segment: future reclaim impossible
 constexpr const char* kRunAlive = "SG0209";         // warn: processes of the previous run still alive
-constexpr const char* kOrphanAnchors = "SG0210";    // info: unrecorded anchors of killed starts removed
+constexpr const char* kOrphanAnchors = "SG0210";   // info: unrecorded anchors of killed starts removed
+constexpr const char* kUnprovenSets = "SG0211";    // warn: sets a killed pass may have made, kept
+constexpr const char* kKeySquatted = "SG0212";     // warn: our anchor key taken by another user
+constexpr const char* kHomeUnreadable = "SG0213";  // warn: record kept in the anchor unreadable/damaged
+constexpr const char* kNoFreeKey = "SG0214";       // warn: no anchor key free: private anchor
+constexpr const char* kOtherNamespace = "SG0215";  // notice: previous run in another IPC namespace
 // children and protection
 constexpr const char* kSetRemoved = "SG0301";       // emerg: a live set removed from outside
 constexpr const char* kSetUnusable = "SG0302";      // emerg: a set a child needs is not usable by it

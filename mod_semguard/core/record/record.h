@@ -37,6 +37,7 @@ struct RunIdentity {
     pid_t anchor_creator = 0;
     int64_t anchor_ctime = 0;
     int64_t started_at = 0;           // wall clock, seconds
+    uint64_t ipc_namespace = 0;       // inode of /proc/self/ns/ipc (0: unknown)
 };
 
 enum class RunPhase {

@@ -19,6 +19,7 @@
 //   run.anchor_creator 4242
 //   run.anchor_ctime 1700000000
 //   run.started_at 1700000000
+//   run.ipc_ns 4026531839             (optional: inode of /proc/self/ns/ipc)
 //   phase running                     (starting | running | stopped)
 //   generation 2
 //   written_at 1700000123
@@ -28,7 +29,7 @@
 //   removed 98305 ssl-cache 1700000100
 //   end 19 8f5c0b3ad2e0c4a1
 //
-// The header keys come first, each exactly once; then the `set` and `removed`
+// The header keys come first, each exactly once (run.ipc_ns at most once); then the `set` and `removed`
 // lines; `#` lines are comments. The last line is `end <lines> <checksum>`:
 // the number of lines before it and the FNV-1a 64 of every byte before it, in
 // 16 lowercase hex digits, so a truncated or altered file is refused.

@@ -20,6 +20,32 @@ void anchor_init(void* memory, int64_t generation, const std::string& instance_d
     b->removal_count.store(0);
     b->removal_detected_at.store(0);
     for (auto& id : b->removed_semids) id.store(-1);
+    anchor_begin_notes(*b, generation);
+    b->record_slot.store(0);
+    b->record_bytes[0].store(0);
+    b->record_bytes[1].store(0);
+    b->ipc_namespace.store(0);
+}
+
+void anchor_begin_notes(AnchorBlock& b, int64_t generation) {
+    b.noted_count.store(0);
+    b.noted_generation.store(generation);
+    for (auto& n : b.noted) {
+        n.semid.store(-1);
+        n.ctime.store(0);
+    }
+}
+
+bool anchor_note_set(AnchorBlock& b, int semid, int64_t ctime) {
+    const uint32_t n = std::min<uint32_t>(b.noted_count.load(), kAnchorMaxNoted);
+    for (uint32_t i = 0; i < n; ++i)
+        if (b.noted[i].semid.load() == semid && b.noted[i].ctime.load() == ctime) return true;
+    if (n >= kAnchorMaxNoted) return false;
+    // Entry first, count after: a reader of a killed run never sees a half entry.
+    b.noted[n].semid.store(semid);
+    b.noted[n].ctime.store(ctime);
+    b.noted_count.store(n + 1);
+    return true;
 }
 
 AnchorBlock* anchor_block(void* memory) {
@@ -48,6 +74,18 @@ std::vector<int> anchor_removals(const std::vector<unsigned char>& copy) {
     for (uint32_t i = 0; i < n; ++i) {
         const int id = b->removed_semids[i].load();
         if (id >= 0) out.push_back(id);
+    }
+    return out;
+}
+
+std::vector<NotedSet> anchor_noted_sets(const std::vector<unsigned char>& copy) {
+    std::vector<NotedSet> out;
+    const AnchorBlock* b = block_in(copy);
+    if (!b) return out;
+    const uint32_t n = std::min<uint32_t>(b->noted_count.load(), kAnchorMaxNoted);
+    for (uint32_t i = 0; i < n; ++i) {
+        const int id = b->noted[i].semid.load();
+        if (id >= 0) out.push_back({id, b->noted[i].ctime.load()});
     }
     return out;
 }

@@ -15,6 +15,15 @@ namespace semguard {
 
 constexpr uint32_t kAnchorMagic = 0x53474131;  // "SGA1"
 constexpr int kAnchorMaxRemovals = 16;
+constexpr int kAnchorMaxNoted = 64;
+
+// A set the parent saw itself create in the current pass, noted while it was
+// alive (so its pid was its own): the one proof that a set a killed pass did
+// not live to record is the run's. semid and ctime name it exactly.
+struct AnchorNote {
+    std::atomic<int32_t> semid;
+    std::atomic<int64_t> ctime;
+};
 
 struct AnchorBlock {
     uint32_t magic;
@@ -27,6 +36,15 @@ struct AnchorBlock {
     std::atomic<uint32_t> removal_count;          // entries used in removed_semids
     std::atomic<int32_t> removed_semids[kAnchorMaxRemovals];
     std::atomic<int64_t> removal_detected_at;
+    std::atomic<int64_t> noted_generation;        // the pass whose sets are noted
+    std::atomic<uint32_t> noted_count;            // entries used in noted
+    AnchorNote noted[kAnchorMaxNoted];
+    // The record, kept in the IPC namespace with the sets it describes (see
+    // anchor_home.h): two slots written in turn, record_slot names the
+    // complete one (1 or 2; 0: none yet), record_bytes its length.
+    std::atomic<uint32_t> record_slot;
+    std::atomic<uint32_t> record_bytes[2];
+    std::atomic<uint64_t> ipc_namespace;          // inode of the writer's /proc/self/ns/ipc
 };
 
 static_assert(std::atomic<int64_t>::is_always_lock_free, "shared atomics must be lock-free");
@@ -45,6 +63,17 @@ const AnchorBlock* anchor_block(const void* memory);
 std::vector<int> anchor_removals(const std::vector<unsigned char>& copy);
 // True when the copy is a block of the instance with this digest.
 bool anchor_of_instance(const std::vector<unsigned char>& copy, const std::string& digest);
+
+// Start noting the sets of a new pass (forgets the previous pass's notes).
+void anchor_begin_notes(AnchorBlock& block, int64_t generation);
+// Note a set the parent created in this pass; false when the table is full.
+bool anchor_note_set(AnchorBlock& block, int semid, int64_t ctime);
+struct NotedSet {
+    int semid = -1;
+    int64_t ctime = 0;
+};
+// The noted sets of a dead run's block, from a copy; empty if not ours.
+std::vector<NotedSet> anchor_noted_sets(const std::vector<unsigned char>& copy);
 
 // Record a removal; returns true for exactly one caller per run (the reporter).
 bool anchor_note_removal(AnchorBlock& block, int semid, int64_t now);

@@ -10,169 +10,15 @@
 
 #include "diagnosis/owners.h"
 #include "run/anchor_block.h"
+#include "run/anchor_home.h"
+#include "run/start_run.h"
 #include "log/messages.h"
-#include "record/parked_records.h"
+#include "record/record_codec.h"
 #include "record/state_file.h"
 
 namespace semguard {
 
 namespace {
-
-constexpr uint64_t kAnchorBytes = 4096;
-
-std::vector<ReclaimedView> views_of(const std::vector<RecordedSet>& sets, pid_t old_pid) {
-    std::vector<ReclaimedView> out;
-    for (const auto& s : sets) out.push_back({s.identity.semid, s.type, old_pid});
-    return out;
-}
-
-// A start killed between creating its anchor and recording it leaves an anchor
-// that no record names. It is ours when it carries our instance's digest, and
-// stale when nothing is attached to it.
-void remove_orphan_anchors(const PassInput& in, RunProbe& probe, Logger& log) {
-    auto segments = probe.list_anchors();
-    if (!segments) return;
-    const std::string digest = in.instance.digest();
-    int removed = 0;
-    for (const auto& a : segments.value()) {
-        if (a.key != 0 || a.cuid != probe.effective_uid() || a.mode != 0600 ||
-            a.size != kAnchorBytes || a.attached != 0 || a.marked_for_removal)
-            continue;
-        auto copy = probe.read_anchor(a.shmid, sizeof(AnchorBlock));
-        if (!copy || !anchor_of_instance(copy.value(), digest)) continue;
-        if (probe.remove_anchor(a.shmid)) ++removed;
-    }
-    if (removed > 0)
-        log.log(Level::Info, tag::kOrphanAnchors,
-                "removed " + std::to_string(removed) +
-                    " anchor segment(s) of earlier starts of this server that were killed "
-                    "before recording them");
-}
-
-// The first pass of a start: read what the previous run left, reclaim, and
-// begin a new run with its anchor.
-Snapshot start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
-                  Logger& log) {
-    mem = RunMemory{};
-    mem.started = true;
-    mem.started_at = in.now;
-    mem.settings = in.settings;
-    mem.startup.mode = to_string(in.settings.reclaim);
-
-    const std::string& path = in.settings.state_file;
-    remove_stale_temp_files(path);
-    const Snapshot live = take_snapshot(kernel);
-    std::vector<int> ours;
-
-    // The latest record first, then records parked by earlier starts.
-    std::vector<std::string> files{path};
-    for (const auto& p : list_parked(path)) files.push_back(p);
-    for (const auto& file : files) {
-        const bool latest = file == path;
-        const StateFileResult state = read_state_file(file, probe.effective_uid());
-        if (state.outcome == StateFileOutcome::Missing) {
-            if (latest) mem.startup.summary = "no previous run recorded";
-            continue;
-        }
-        if (state.outcome != StateFileOutcome::Ok) {
-            const std::string why = state.outcome == StateFileOutcome::Rejected
-                                        ? "is not trusted: " + state.reason
-                                        : "cannot be read: " + state.error.describe();
-            if (latest) mem.startup.summary = "state file " + why;
-            log.log(Level::Warn, tag::kStateRejected,
-                    "state file " + file + " " + why + "; nothing of it is reclaimed");
-            continue;
-        }
-        if (!live.ok) {
-            log.log(Level::Warn, tag::kKernelUnreadable,
-                    "cannot list semaphore sets: " + live.error.describe() +
-                        "; nothing is reclaimed at this start");
-            break;
-        }
-        ReclaimSettings rs;
-        rs.mode = in.settings.reclaim;
-        rs.self = in.instance;
-        rs.report_post_mortem = latest;
-        rs.record_path = file;
-        ReclaimOutcome out = reclaim_previous_run(kernel, probe, state.record, live.sets, rs, log);
-        const pid_t old_pid = state.record.run.parent_pid;
-        for (auto& v : views_of(out.removed, old_pid)) mem.startup.reclaimed.push_back(v);
-        for (auto& v : views_of(out.would_remove, old_pid)) mem.startup.would_reclaim.push_back(v);
-        for (const auto& k : out.kept)
-            mem.startup.kept.push_back({k.set.identity.semid, k.set.type, k.reason});
-        if (latest) {
-            mem.startup.post_mortem = out.post_mortem;
-            mem.startup.summary = out.run_verdict;
-        }
-        mem.reclaimed_total += out.removed.size();
-        mem.kept_total += out.kept.size();
-        // Still ours: what was kept or only dry-run. A recorded id that now
-        // names another set is not ours, and may well be a look-alike.
-        for (const auto& k : out.kept) ours.push_back(k.set.identity.semid);
-        for (const auto& w : out.would_remove) ours.push_back(w.identity.semid);
-
-        // Keep the record of sets that are still there, or let it go.
-        const bool unfinished = !out.kept.empty() || !out.would_remove.empty();
-        const bool foreign = state.record.instance != in.instance;
-        if (latest && unfinished && !foreign) {
-            if (SysStatus st = park_state_file(path, state.record.run); !st)
-                log.log(Level::Warn, tag::kStateUnwritable,
-                        "cannot keep the previous run's record for a later reclaim: " +
-                            st.error().describe());
-        } else if (!latest && !unfinished && !foreign) {
-            ::unlink(file.c_str());
-        }
-    }
-
-    if (in.settings.reclaim == ReclaimMode::On) remove_orphan_anchors(in, probe, log);
-
-    if (live.ok && in.user_known) {
-        for (const auto& s : find_lookalikes(live.sets, in.user_uid, ours)) {
-            const bool removed_now = std::any_of(
-                mem.startup.reclaimed.begin(), mem.startup.reclaimed.end(),
-                [&](const ReclaimedView& r) { return r.semid == s.semid; });
-            if (!removed_now) mem.lookalikes.push_back(s.semid);
-        }
-        mem.startup.lookalikes = mem.lookalikes;
-        if (!mem.lookalikes.empty()) {
-            std::string cmds;
-            for (int id : mem.lookalikes)
-                cmds += (cmds.empty() ? "" : "; ") + std::string("ipcs -s -i ") + std::to_string(id);
-            log.log(Level::Info, tag::kLookalikes,
-                    std::to_string(mem.lookalikes.size()) +
-                        " semaphore set(s) look like httpd's (no key, one semaphore, mode 600, "
-                        "owned by User) but are not this server's; they are left alone. "
-                        "Inspect: " + cmds);
-        }
-    }
-
-    RunIdentity run;
-    run.parent_pid = probe.self_pid();
-    if (auto self = probe.process(run.parent_pid)) run.parent_start_ticks = self->start_ticks;
-    run.boot_id = probe.boot_id();
-    run.euid = probe.effective_uid();
-    run.started_at = in.now;
-    auto anchor = probe.create_anchor(kAnchorBytes);
-    if (!anchor) {
-        log.log(Level::Warn, tag::kNoAnchor,
-                "cannot create the anchor segment that proves this run's end: " +
-                    anchor.error().describe() + "; a crash of this run could not be reclaimed");
-    } else {
-        run.anchor_shmid = anchor->info.shmid;
-        run.anchor_creator = anchor->info.creator_pid;
-        run.anchor_ctime = anchor->info.ctime;
-        mem.anchor = anchor->address;
-        anchor_init(mem.anchor, in.generation, in.instance.digest());
-    }
-    mem.record = Record{};
-    mem.record.instance = in.instance;
-    mem.record.run = run;
-    mem.record.generation = in.generation;
-    mem.record.written_at = in.now;
-    // Name the new anchor on disk at once: a crash from here on finds it.
-    if (run.anchor_shmid >= 0) save_record(mem, log);
-    return live;
-}
 
 // Sets of earlier passes that still exist unchanged: the process-pool ones
 // (ssl-cache) and any pconf set whose cleanup did not run.
@@ -261,7 +107,25 @@ void protect_sets(RunMemory& mem, SemKernel& kernel, Logger& log) {
 
 }  // namespace
 
+void note_new_sets(RunMemory& mem, SemKernel& kernel, const Snapshot& now) {
+    AnchorBlock* b = anchor_block(mem.anchor);
+    if (!b || !mem.before.ok || !now.ok) return;
+    // This process is alive and running this code: a set it touched last is its own.
+    for (const auto& s : created_by(kernel, appeared(mem.before, now), mem.record.run.parent_pid,
+                                    mem.record.run.euid))
+        anchor_note_set(*b, s.semid, s.ctime);
+}
+
 void save_record(RunMemory& mem, Logger& log) {
+    // The copy in the anchor first: it lives as long as the sets, whatever
+    // becomes of the runtime directory.
+    if (anchor_block(mem.anchor) && !anchor_store_record(mem.anchor, encode_record(mem.record)) &&
+        !mem.home_full_reported) {
+        mem.home_full_reported = true;
+        log.log(Level::Warn, tag::kHomeUnreadable,
+                "the record (" + std::to_string(mem.record.sets.size()) +
+                    " sets) does not fit in the anchor segment; only the state file keeps it");
+    }
     const Durability durability =
         mem.record.phase == RunPhase::Starting ? Durability::Atomic : Durability::Durable;
     if (SysStatus st = write_state_file(mem.settings.state_file, mem.record, durability); !st) {
@@ -349,6 +213,7 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
     if (before.ok) mem.before = std::move(before);
     else if (!mem.before.ok) mem.before = take_snapshot(kernel);
     mem.record.sets = carried;
+    if (AnchorBlock* b = anchor_block(mem.anchor)) anchor_begin_notes(*b, in.generation);
     mem.record.phase = RunPhase::Starting;
     mem.record.generation = in.generation;
     mem.record.written_at = in.now;
@@ -357,7 +222,10 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
 }
 
 void mark_after_mpm(RunMemory& mem, SemKernel& kernel, PassKind kind) {
-    mem.after_mpm = kind == PassKind::Preflight ? Snapshot{} : take_snapshot(kernel);
+    // The preflight's listing serves only the notes: its sets are not typed.
+    Snapshot now = take_snapshot(kernel);
+    note_new_sets(mem, kernel, now);
+    mem.after_mpm = kind == PassKind::Preflight ? Snapshot{} : std::move(now);
 }
 
 void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,

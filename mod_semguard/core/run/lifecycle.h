@@ -76,6 +76,7 @@ struct RunMemory {
     uint64_t kept_total = 0;
     std::vector<DeferredEntry> deferred;  // held until the error log is open
     DiagnosisView diagnosis;          // RemoveIPC verdict of the last real pass, for the page
+    bool home_full_reported = false;      // the record outgrew the anchor (said once)
 };
 
 enum class PassVerdict { Proceed, Refuse };
@@ -86,9 +87,13 @@ void save_record(RunMemory& mem, Logger& log);
 
 PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
                        Logger& log);
-// Skipped in the preflight pass, whose sets httpd removes before the real pass
-// (their types are not worth a listing of every set).
+// The new sets are noted in the anchor in every pass; the preflight keeps no
+// typed snapshot (httpd removes its sets before the real pass).
 void mark_after_mpm(RunMemory& mem, SemKernel& kernel, PassKind kind = PassKind::FirstReal);
+// Notes in the anchor the sets this process created since begin_pass, while it
+// is alive to vouch for them: what a pass killed before end_pass leaves is then
+// provably the run's. mark_after_mpm calls it; the glue may call it at more points.
+void note_new_sets(RunMemory& mem, SemKernel& kernel, const Snapshot& now);
 // `window1`: hooks between begin_pass and mark_after_mpm; `window2`: from there to end_pass.
 void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
               Logger& log, const std::vector<WindowHook>& window1,

@@ -2,8 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
-#include <thread>
+#include <optional>
 
 #include "run/anchor_block.h"
 #include "run/attribution.h"
@@ -16,16 +15,46 @@ namespace {
 struct RunProof {
     bool over = false;
     std::string verdict;
+    // Not over because nothing can prove it either way (the anchor does not
+    // match the record): each kept set is named with this reason (SG0203).
+    bool unprovable = false;
     bool anchor_present = false;   // ours, with no attachment: to be removed
-    int64_t last_exit = 0;         // shm_dtime: when the last process of the run went away
     std::vector<int> removed_outside;  // what the run's processes noted in the anchor
-    // The parent's pid names another process now. A set last touched by "that
-    // pid" may then be the newcomer's: unrecorded sets cannot be attributed.
-    bool parent_pid_reused = false;
+    std::vector<NotedSet> noted;       // sets the parent noted as it created them
 };
 
 std::string pid_text(pid_t pid) { return std::to_string(static_cast<long>(pid)); }
 
+// A reader (a concurrent start of this instance, or root) attaches for an
+// instant; a process of the run stays attached. Look again a few times.
+constexpr int kLooks = 20;
+constexpr int kLookPauseMs = 5;
+
+// What of the anchor no one but the kernel can change: who made it and when.
+// An IPC_SET from outside moves ctime; a pid namespace other than the
+// creator's shows another cpid (or 0). Either way it is not provably ours.
+std::string anchor_mismatch(const AnchorInfo& a, const RunIdentity& run) {
+    std::string why;
+    auto add = [&why](const std::string& what) { why += (why.empty() ? "" : ", ") + what; };
+    if (a.cuid != run.euid)
+        add("creator uid " + std::to_string(a.cuid) + ", recorded " + std::to_string(run.euid));
+    if (a.creator_pid != run.anchor_creator)
+        add("creator pid " + pid_text(a.creator_pid) + ", recorded " + pid_text(run.anchor_creator) +
+            " (another PID namespace sees another pid)");
+    if (a.ctime != run.anchor_ctime)
+        add("ctime " + std::to_string(a.ctime) + ", recorded " + std::to_string(run.anchor_ctime) +
+            " (changed from outside by IPC_SET, or the id names another segment now)");
+    return why;
+}
+
+// Liveness is decided by attachments alone. Every process of the run inherited
+// the anchor by fork and holds it until it exits; the kernel destroys a segment
+// only once nothing is attached, and a segment marked for removal (IPC_RMID
+// from outside) stays visible under its id, attached, until then. So:
+//   id gone                      -> every process of the run has exited;
+//   id present, attached         -> the run may be alive, whatever else it says;
+//   id present, unattached, ours -> over;
+//   id present, unattached, identity differs -> not provable: keep.
 RunProof prove_run_over(RunProbe& probe, const Record& rec) {
     RunProof p;
     const RunIdentity& run = rec.run;
@@ -34,6 +63,7 @@ RunProof prove_run_over(RunProbe& probe, const Record& rec) {
         p.verdict = "the previous run was before the last boot";
         return p;
     }
+    // A pid alone proves nothing; it may only hold a removal back.
     auto parent = probe.process(run.parent_pid);
     if (!parent) {
         p.verdict = "its parent pid " + pid_text(run.parent_pid) +
@@ -44,74 +74,101 @@ RunProof prove_run_over(RunProbe& probe, const Record& rec) {
         p.verdict = "its parent pid " + pid_text(run.parent_pid) + " is still running";
         return p;
     }
-    p.parent_pid_reused = parent->state != ProcessState::Absent;
     if (run.anchor_shmid < 0) {
         p.verdict = "the previous run had no anchor segment, so it cannot be proven that none "
                     "of its processes is alive";
         return p;
     }
-    auto anchor = probe.stat_anchor(run.anchor_shmid);
-    if (!anchor) {
-        p.verdict = "its anchor segment " + std::to_string(run.anchor_shmid) +
-                    " could not be checked: " + anchor.error().describe();
+    const std::string seg = "anchor segment " + std::to_string(run.anchor_shmid);
+    std::optional<AnchorInfo> a;
+    for (int look = 0; look < kLooks; ++look) {
+        if (look > 0) probe.pause(kLookPauseMs);
+        auto anchor = probe.stat_anchor(run.anchor_shmid);
+        if (!anchor) {
+            p.verdict = "its " + seg + " could not be checked: " + anchor.error().describe();
+            return p;
+        }
+        a = anchor.value();
+        if (!a || a->attached == 0) break;
+    }
+    if (!a) {
+        p.over = true;
+        p.verdict = "the previous run (parent " + pid_text(run.parent_pid) +
+                    ") is over: its anchor segment is gone (id " +
+                    std::to_string(run.anchor_shmid) +
+                    "), so every process attached to it has exited";
         return p;
     }
-    auto a = anchor.value();
-    const bool ours = a && a->creator_pid == run.anchor_creator && a->ctime == run.anchor_ctime &&
-                      a->cuid == run.euid;
-    // Another instance starting at the same moment attaches the segment for an
-    // instant to read whose it is (the orphan sweep). A process of the run stays
-    // attached; a reader is gone within milliseconds: look again before deciding.
-    for (int i = 0; ours && a->attached > 0 && i < 20; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        auto again = probe.stat_anchor(run.anchor_shmid);
-        if (!again || !again.value()) break;
-        a = again.value();
-    }
-    if (ours && a->attached > 0) {
+    if (a->attached > 0) {
         p.verdict = std::to_string(a->attached) + " process(es) of the previous run (parent " +
-                    pid_text(run.parent_pid) + ") are still alive, attached to its anchor "
-                    "segment " + std::to_string(run.anchor_shmid);
+                    pid_text(run.parent_pid) + ") are still alive, attached to its " + seg;
+        if (a->marked_for_removal) p.verdict += " (marked for removal from outside)";
+        return p;
+    }
+    if (std::string why = anchor_mismatch(*a, run); !why.empty()) {
+        p.unprovable = true;
+        p.verdict = "its " + seg + " exists but no longer matches the record (" + why +
+                    "), so it cannot be proven that no process of the run is alive";
         return p;
     }
     p.over = true;
-    // A segment id names one live segment at a time: gone or replaced means every
-    // process that was attached to ours has exited.
-    p.anchor_present = ours;
-    p.last_exit = ours ? a->dtime : 0;
-    if (ours) {
-        // A parent killed after a child found a set removed never wrote it down;
-        // the child noted it in the anchor.
-        if (auto copy = probe.read_anchor(run.anchor_shmid, sizeof(AnchorBlock)))
-            p.removed_outside = anchor_removals(copy.value());
+    p.anchor_present = true;
+    // A parent killed after a child found a set removed never wrote it down;
+    // the child noted it in the anchor. The parent noted the sets it created.
+    if (auto copy = probe.read_anchor(run.anchor_shmid, sizeof(AnchorBlock))) {
+        p.removed_outside = anchor_removals(copy.value());
+        if (anchor_of_instance(copy.value(), rec.instance.digest()))
+            p.noted = anchor_noted_sets(copy.value());
     }
-    p.verdict = "the previous run (parent " + pid_text(run.parent_pid) + ") is over: " +
-                (ours ? "no process is attached to its anchor segment any more"
-                      : "its anchor segment is gone");
+    p.verdict = "the previous run (parent " + pid_text(run.parent_pid) + ") is over: no process "
+                "is attached to its " + seg + " any more";
     return p;
 }
 
-// Sets created by the run's parent during a pass it did not live to record:
-// new since the Starting record, never locked, last touched by that parent, and
-// made before the last process of the run exited.
-std::vector<RecordedSet> unrecorded_startup_sets(SemKernel& kernel, const Record& rec,
-                                                 const RunProof& proof,
+bool in_record(const Record& rec, int semid) {
+    return std::any_of(rec.sets.begin(), rec.sets.end(),
+                       [&](const RecordedSet& r) { return r.identity.semid == semid; });
+}
+
+// Sets the run's parent created in a pass it did not live to record. Only what
+// it noted in its anchor while alive counts: a pid on a set proves nothing once
+// that process is gone (another may have its pid now).
+std::vector<RecordedSet> unrecorded_startup_sets(const Record& rec, const RunProof& proof,
                                                  const std::vector<SetInfo>& live) {
     std::vector<RecordedSet> out;
-    if (rec.phase != RunPhase::Starting || proof.last_exit == 0 || proof.parent_pid_reused)
-        return out;
+    if (rec.phase != RunPhase::Starting) return out;
+    for (const auto& note : proof.noted) {
+        if (in_record(rec, note.semid)) continue;
+        for (const auto& set : live) {
+            if (set.semid != note.semid || set.ctime != note.ctime || set.key != 0 ||
+                set.cuid != rec.run.euid)
+                continue;
+            RecordedSet r;
+            r.identity = set;
+            r.creator_pid = rec.run.parent_pid;
+            r.generation = rec.generation;
+            out.push_back(r);
+        }
+    }
+    return out;
+}
+
+// Sets that look as if the killed pass made them (new since its record, never
+// used, last touched by its parent's pid) but that it did not note: kept, and
+// named, since that pid may be another process's now.
+std::vector<SetInfo> unproven_startup_sets(SemKernel& kernel, const Record& rec,
+                                           const std::vector<RecordedSet>& noted,
+                                           const std::vector<SetInfo>& live) {
+    std::vector<SetInfo> out;
+    if (rec.phase != RunPhase::Starting) return out;
     for (const auto& set : live) {
-        const bool recorded = std::any_of(rec.sets.begin(), rec.sets.end(), [&](const RecordedSet& r) {
-            return r.identity.semid == set.semid;
-        });
-        if (recorded || set.key != 0 || set.cuid != rec.run.euid) continue;
-        if (set.ctime < rec.written_at || set.ctime > proof.last_exit) continue;
-        if (!untouched_since_created_by(kernel, set, rec.run.parent_pid)) continue;
-        RecordedSet r;
-        r.identity = set;
-        r.creator_pid = rec.run.parent_pid;
-        r.generation = rec.generation;
-        out.push_back(r);
+        if (in_record(rec, set.semid) || set.key != 0 || set.cuid != rec.run.euid ||
+            set.ctime < rec.written_at)
+            continue;
+        if (std::any_of(noted.begin(), noted.end(),
+                        [&](const RecordedSet& r) { return r.identity.semid == set.semid; }))
+            continue;
+        if (untouched_since_created_by(kernel, set, rec.run.parent_pid)) out.push_back(set);
     }
     return out;
 }
@@ -183,9 +240,20 @@ ReclaimOutcome reclaim_previous_run(SemKernel& kernel, RunProbe& probe, const Re
     out.run_verdict = proof.verdict;
 
     std::vector<RecordedSet> candidates = previous.sets;
-    if (proof.over) {
-        auto extra = unrecorded_startup_sets(kernel, previous, proof, live);
-        candidates.insert(candidates.end(), extra.begin(), extra.end());
+    std::vector<RecordedSet> noted;
+    if (proof.over) noted = unrecorded_startup_sets(previous, proof, live);
+    candidates.insert(candidates.end(), noted.begin(), noted.end());
+    out.unproven = unproven_startup_sets(kernel, previous, noted, live);
+    if (!out.unproven.empty()) {
+        std::string ids;
+        for (const auto& s : out.unproven)
+            ids += (ids.empty() ? "" : "; ") + std::string("ipcs -s -i ") + std::to_string(s.semid);
+        log.log(Level::Warn, tag::kUnprovenSets,
+                std::to_string(out.unproven.size()) +
+                    " set(s) may have been created by the previous run in a pass it did not "
+                    "live to record (parent pid " + pid_text(previous.run.parent_pid) +
+                    "), but that pid proves nothing once the process is gone; they are kept. "
+                    "Inspect: " + ids);
     }
 
     std::vector<RecordedSet> present;
@@ -209,7 +277,7 @@ ReclaimOutcome reclaim_previous_run(SemKernel& kernel, RunProbe& probe, const Re
 
     if (!proof.over) {
         for (const auto& rec : present) out.kept.push_back({rec, proof.verdict});
-        if (!present.empty())
+        if (!present.empty() && !proof.unprovable)
             log.log(Level::Warn, tag::kRunAlive,
                     "keeping " + std::to_string(present.size()) +
                         " set(s) of the previous run: " + proof.verdict);
@@ -236,13 +304,15 @@ ReclaimOutcome reclaim_previous_run(SemKernel& kernel, RunProbe& probe, const Re
             }
             out.removed.push_back(rec);
         }
-        if (proof.anchor_present && settings.mode == ReclaimMode::On) {
+        // The anchor carries the record: it goes only with the last set of the run.
+        if (proof.anchor_present && settings.mode == ReclaimMode::On && out.kept.empty()) {
             out.anchor_removed = static_cast<bool>(probe.remove_anchor(previous.run.anchor_shmid));
         }
     }
 
     for (const auto& k : out.kept) {
-        if (k.reason == proof.verdict && !proof.over) continue;  // said once above
+        if (k.reason == proof.verdict && !proof.over && !proof.unprovable)
+            continue;  // said once above
         log.log(Level::Warn, tag::kKept,
                 "kept set " + describe_set(k.set) + " of the previous run: " + k.reason);
     }

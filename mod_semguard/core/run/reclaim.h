@@ -1,8 +1,11 @@
 // Reclaim: remove this instance's own semaphore sets left by a previous run that
 // is provably over, and nothing else. Every removal needs three proofs:
-//   (a) the run is over: its parent is gone (or its pid now names a newer process);
-//   (b) no process of the run is alive: its anchor segment, which every process
-//       of the run inherited by fork, has no attachment left (or no longer exists);
+//   (a) no process of the run is alive: its anchor segment, which every process
+//       of the run inherited by fork, no longer exists, or exists unchanged
+//       (creator, creator uid, ctime as recorded) with no attachment. A pid
+//       never proves anything; a running parent only holds a removal back;
+//   (b) the set is the run's: named in its record, or noted in its anchor by
+//       the parent as it created it (a pass killed before its record);
 //   (c) the set is still the one recorded: same id, key, owners, mode, size, ctime,
 //       and nobody is waiting on or holding it.
 // Anything short of that keeps the set and says why.
@@ -43,6 +46,7 @@ struct ReclaimOutcome {
     std::vector<RecordedSet> would_remove;   // DryRun
     std::vector<KeptSet> kept;
     std::vector<RecordedSet> missing;        // recorded, gone before we looked
+    std::vector<SetInfo> unproven;           // maybe the dead pass's, not provably: kept (SG0211)
     std::string post_mortem;                 // "" when the previous run stopped cleanly
     bool anchor_removed = false;
 };

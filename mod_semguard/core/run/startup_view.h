@@ -32,6 +32,7 @@ struct StartupView {
     std::string post_mortem;   // how the previous run ended, "" if it ended cleanly
     uint64_t reclaimed_total = 0;  // since this parent started
     uint64_t kept_total = 0;
+    uint64_t ipc_namespace = 0;  // inode of /proc/self/ns/ipc the sets' ids belong to (0: unknown)
 };
 
 }  // namespace semguard

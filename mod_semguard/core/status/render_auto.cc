@@ -159,6 +159,7 @@ void render(std::string& out, const StatusModel& m, const RenderOptions& o) {
     w.text("ReclaimMode", st.mode);
     if (!st.summary.empty()) w.text("StartupSummary", st.summary);
     if (!st.post_mortem.empty()) w.text("PostMortem", st.post_mortem);
+    if (st.ipc_namespace != 0) w.number("IpcNamespace", static_cast<long long>(st.ipc_namespace));
     w.number("Reclaimed", static_cast<long long>(st.reclaimed.size()));
     w.number("WouldReclaim", static_cast<long long>(st.would_reclaim.size()));
     w.number("Kept", static_cast<long long>(st.kept.size()));

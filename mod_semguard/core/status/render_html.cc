@@ -458,6 +458,8 @@ void startup_section(std::string& out, const StatusModel& m) {
     if (!st.summary.empty()) kv_text(out, "What happened", st.summary);
     kv_text(out, "Previous run",
             st.post_mortem.empty() ? std::string("ended cleanly") : st.post_mortem);
+    if (st.ipc_namespace != 0)
+        kv_text(out, "IPC namespace", "ipc:[" + std::to_string(st.ipc_namespace) + "]");
     dt(out, "Since the parent started");
     out += "<dd>" + std::to_string(st.reclaimed_total) + " reclaimed, " +
            std::to_string(st.kept_total) + " kept</dd>\n</dl>\n";

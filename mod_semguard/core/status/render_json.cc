@@ -167,6 +167,7 @@ void startup(JsonWriter& w, const StartupView& st) {
     w.key("mode").string(st.mode);
     w.key("summary").string(st.summary);
     w.key("post_mortem").string(st.post_mortem);
+    w.key("ipc_namespace").integer(static_cast<long long>(st.ipc_namespace));
     reclaimed_list(w, "reclaimed", st.reclaimed);
     reclaimed_list(w, "would_reclaim", st.would_reclaim);
     w.key("kept").begin_array();

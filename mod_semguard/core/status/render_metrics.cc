@@ -229,6 +229,9 @@ void startup(std::string& out, const StartupView& st) {
     gauge(out, "semguard_startup_would_reclaim_sets",
           "Stale sets a dry run found at this start and left in place.",
           static_cast<long long>(st.would_reclaim.size()));
+    gauge(out, "semguard_ipc_namespace_inode",
+          "Inode of the IPC namespace (/proc/self/ns/ipc) the server's sets live in.",
+          static_cast<long long>(st.ipc_namespace));
     gauge(out, "semguard_startup_kept_sets",
           "Sets of an earlier run kept at this start because they could not be proven stale.",
           static_cast<long long>(st.kept.size()));
