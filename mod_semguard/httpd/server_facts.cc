@@ -136,7 +136,12 @@ ConfigFacts config_facts() {
     ConfigFacts f;
     f.mpm = ap_show_mpm();
     walk(ap_conftree, f);
-    for (module* m = ap_top_module; m; m = m->next) f.modules.insert(m->name);
+    for (module* m = ap_top_module; m; m = m->next) {
+        // httpd names a module by its source file; a module built elsewhere
+        // (apxs) carries its build path.
+        const char* slash = m->name ? std::strrchr(m->name, '/') : nullptr;
+        f.modules.insert(slash ? slash + 1 : (m->name ? m->name : ""));
+    }
     return f;
 }
 

@@ -33,6 +33,8 @@ const std::map<std::string, Level> kTagLevels{
     {tag::kLookalikes, Level::Info},       {tag::kStateRejected, Level::Warn},
     {tag::kStateUnwritable, Level::Warn},  {tag::kRemoveFailed, Level::Error},
     {tag::kNoAnchor, Level::Warn},         {tag::kRunAlive, Level::Warn},
+    {tag::kRestartGrowth, Level::Warn},    {tag::kStopSweep, Level::Notice},
+    {tag::kUnvouched, Level::Warn},        {tag::kStateShared, Level::Warn},
     {tag::kOrphanAnchors, Level::Info},
     {tag::kSetRemoved, Level::Emerg},      {tag::kSetUnusable, Level::Emerg},
     {tag::kPostMortem, Level::Notice},     {tag::kProtectFailed, Level::Warn},

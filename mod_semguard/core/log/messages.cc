@@ -61,12 +61,33 @@ const MessageSpec kMessageSpecs[] = {
      "Anchor segments of earlier starts of this server, killed before they recorded them, "
      "were removed (shared memory, not semaphores; nothing attached to them).",
      "None."},
+    {tag::kRestartGrowth, Level::Warn,
+     "A graceful restart left sets of the ending generation behind: a module (often one "
+     "outside httpd's Mutex table) makes a new set every generation and never removes the old "
+     "one. Logged once per restart with the module and the sets per restart; nothing is removed "
+     "while the server runs.",
+     "Update or report the named module; a full restart (or a clean stop) removes the sets; "
+     "mind SEMMNI if the server is restarted often."},
+    {tag::kStopSweep, Level::Notice,
+     "At a clean stop, after every process of the run was gone, the module removed this run's "
+     "recorded sets that httpd's own cleanups left behind, naming the module and the count.",
+     "None; report the leak to the module's authors."},
+    {tag::kUnvouched, Level::Warn,
+     "The module was enabled by a reload: sets the running server made before are not recorded "
+     "and would leak at a crash. Lists the ones last used by the server's processes.",
+     "Restart httpd fully (systemctl restart apache2) once to enroll every set."},
+    {tag::kStateShared, Level::Warn,
+     "The state file holds the record of another server instance (ServerRoot, config, "
+     "PidFile differ): two instances share one SemGuardStateFile and overwrite each other.",
+     "Give each instance its own SemGuardStateFile."},
     {tag::kSetRemoved, Level::Emerg,
      "A semaphore set of the running server was removed or replaced from outside (cleanup "
      "script, systemd/logind RemoveIPC).",
-     "Stop the cleanup; set RemoveIPC=no; consider SemGuardProtect On; restart httpd."},
+     "Stop the cleanup; set RemoveIPC=no; consider SemGuardProtect On; restart httpd fully "
+     "(processes that need the set cannot lock it until then)."},
     {tag::kSetUnusable, Level::Emerg,
-     "A child cannot use one of the server's sets (permissions changed from outside).",
+     "A child cannot use one of the server's sets (owner or mode changed from outside). A set "
+     "the parent keeps for itself (never granted to children) is not reported.",
      "Restart httpd; find what changed the set's owner or mode."},
     {tag::kPostMortem, Level::Notice,
      "How the previous run ended, when it did not stop cleanly.",
@@ -84,6 +105,20 @@ const MessageSpec* find_message_spec(const char* t) {
     for (std::size_t i = 0; i < kMessageSpecCount; ++i)
         if (std::strcmp(kMessageSpecs[i].tag, t) == 0) return &kMessageSpecs[i];
     return nullptr;
+}
+
+}  // namespace semguard
+
+namespace semguard {
+
+std::string bounded_id_list(const std::vector<int>& ids, std::size_t first) {
+    std::string out;
+    for (std::size_t i = 0; i < ids.size() && i < first; ++i)
+        out += (i ? ", " : "") + std::to_string(ids[i]);
+    if (ids.size() > first)
+        out += " and " + std::to_string(ids.size() - first) +
+               " more (the full list is on the status page)";
+    return out;
 }
 
 }  // namespace semguard

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
+#include <vector>
 
 #include "log/logger.h"
 
@@ -28,6 +30,11 @@ constexpr const char* kRemoveFailed = "SG0207";     // error: IPC_RMID of a stal
 constexpr const char* kNoAnchor = "SG0208";         // warn: no anchor segment: future reclaim impossible
 constexpr const char* kRunAlive = "SG0209";         // warn: processes of the previous run still alive
 constexpr const char* kOrphanAnchors = "SG0210";    // info: unrecorded anchors of killed starts removed
+// other modules' sets, reloads, shared state files
+constexpr const char* kRestartGrowth = "SG0230";    // warn: a graceful restart left sets behind
+constexpr const char* kStopSweep = "SG0231";        // notice: sets left after a clean stop removed
+constexpr const char* kUnvouched = "SG0232";        // warn: enabled by reload, sets not vouched for
+constexpr const char* kStateShared = "SG0233";      // warn: state file holds another instance's record
 // children and protection
 constexpr const char* kSetRemoved = "SG0301";       // emerg: a live set removed from outside
 constexpr const char* kSetUnusable = "SG0302";      // emerg: a set a child needs is not usable by it
@@ -48,5 +55,9 @@ extern const MessageSpec kMessageSpecs[];
 extern const std::size_t kMessageSpecCount;
 
 const MessageSpec* find_message_spec(const char* tag);
+
+// Ids for a message: at most `first` of them, then how many more and that the
+// full list is on the status page. A message stays one readable line.
+std::string bounded_id_list(const std::vector<int>& ids, std::size_t first = 10);
 
 }  // namespace semguard

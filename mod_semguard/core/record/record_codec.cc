@@ -207,7 +207,7 @@ Problem read_phase(std::string_view field, RunPhase& out) {
 
 // The fields of one line, split at single spaces, without allocating.
 struct Fields {
-    static constexpr size_t kMax = 16;  // a set line has 15
+    static constexpr size_t kMax = 16;  // a set line has 15 or 16
     std::array<std::string_view, kMax> at;
     size_t count = 0;
 };
@@ -274,15 +274,15 @@ constexpr size_t kHeaderKeyCount = std::size(kHeaderKeys);
 
 constexpr std::string_view kSetLegend =
     "# set semid key uid gid cuid cgid mode nsems otime ctime creator_pid generation protected "
-    "type";
+    "type [module]";
 constexpr std::string_view kRemovedLegend = "# removed semid type detected_at";
-constexpr size_t kSetFields = 15;
+constexpr size_t kSetFields = 15;  // 16 with the creating module, when known
 constexpr size_t kRemovedFields = 4;
 
 Problem read_set(const Fields& f, RecordedSet& s) {
-    if (f.count != kSetFields)
+    if (f.count != kSetFields && f.count != kSetFields + 1)
         return "set line has " + std::to_string(f.count) + " fields, expected " +
-               std::to_string(kSetFields);
+               std::to_string(kSetFields) + " or " + std::to_string(kSetFields + 1);
     SetInfo& id = s.identity;
     Problem p;
     if ((p = read_number<int>(f.at[1], "semid", 0, INT_MAX, id.semid))) return p;
@@ -298,7 +298,9 @@ Problem read_set(const Fields& f, RecordedSet& s) {
     if ((p = read_pid(f.at[11], "creator_pid", s.creator_pid))) return p;
     if ((p = read_number<long>(f.at[12], "generation", 0, LONG_MAX, s.generation))) return p;
     if ((p = read_yes_no(f.at[13], "protected", s.is_protected))) return p;
-    return read_string(f.at[14], "type", s.type);
+    if ((p = read_string(f.at[14], "type", s.type))) return p;
+    if (f.count == kSetFields + 1) return read_string(f.at[15], "module", s.module);
+    return std::nullopt;
 }
 
 Problem read_removed(const Fields& f, OutsideRemoval& r) {
@@ -514,7 +516,8 @@ std::string encode(const Record& r) {
                mode_text(id.mode) + " " + to_string(id.nsems) + " " + to_string(id.otime) + " " +
                to_string(id.ctime) + " " + to_string(s.creator_pid) + " " +
                to_string(s.generation) + " " + (s.is_protected ? "yes" : "no") + " " +
-               percent_encode(s.type));
+               percent_encode(s.type) +
+               (s.module.empty() ? std::string() : " " + percent_encode(s.module)));
     }
     w.line(kRemovedLegend);
     for (const OutsideRemoval& o : r.removed_outside) {

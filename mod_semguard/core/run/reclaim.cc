@@ -149,6 +149,9 @@ const char* to_string(ReclaimMode mode) {
 }
 
 std::string describe_set(const RecordedSet& set) {
+    if (set.type.empty() && !set.module.empty())
+        return std::to_string(set.identity.semid) + " (" + set.module +
+               ", outside httpd's Mutex table)";
     return std::to_string(set.identity.semid) + " (" +
            (set.type.empty() ? std::string("type unknown") : set.type) + ")";
 }

@@ -34,6 +34,7 @@ struct SemaphoreView {
 struct SetView {
     int semid = -1;
     std::string type;          // "" = unknown
+    std::string module;        // the creating module when the type is not in httpd's table
     uid_t uid = 0;
     gid_t gid = 0;
     std::string owner;         // user name, or the number
@@ -45,6 +46,7 @@ struct SetView {
     bool present = true;       // false: recorded but gone from the kernel
     bool identity_ok = true;   // false: the id now names some other set
     bool is_protected = false;
+    bool parent_only = false;  // the parent keeps it for itself: this child cannot read it
     std::vector<SemaphoreView> semaphores;
     std::string error;         // a failed read, described
 };
@@ -68,6 +70,7 @@ struct StartupView {
     std::vector<ReclaimedView> would_reclaim;  // DryRun
     std::vector<KeptView> kept;
     std::vector<int> lookalikes;               // semids that look like httpd's but are not ours
+    std::vector<int> unvouched;                // enabled by a reload: sets not vouched for
     std::string post_mortem;   // how the previous run ended, "" if it ended cleanly
     uint64_t reclaimed_total = 0;  // since this parent started
     uint64_t kept_total = 0;
@@ -101,6 +104,19 @@ struct StatusModel {
     std::vector<SetView> sets;
     bool protection_enabled = false;
     StartupView startup;
+
+    // Other modules' sets
+    struct Growth {
+        std::string module;
+        long sets = 0;
+    };
+    std::vector<Growth> restart_growth;  // left behind at the last graceful restart
+    long removed_outside_sets = 0;       // sets of this run found removed from outside
+    struct Removed {
+        int semid = -1;
+        std::string type;  // type or module, "" unknown
+    };
+    std::vector<Removed> removed_outside;
 };
 
 }  // namespace semguard
