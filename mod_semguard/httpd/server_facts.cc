@@ -96,7 +96,9 @@ InstanceIdentity instance_identity(apr_pool_t* p) {
     id.server_root = ap_server_root ? ap_server_root : "";
     const char* conf = config_file_argument();
     id.config_file = conf ? ap_server_root_relative(p, conf) : "(compiled-in default)";
-    id.pid_file = ap_pid_fname ? ap_runtime_dir_relative(p, ap_pid_fname) : "";
+    // Where httpd writes it (ap_log_pid): relative to ServerRoot, not to
+    // DefaultRuntimeDir ("PidFile run/httpd.pid" is ServerRoot/run/httpd.pid).
+    id.pid_file = ap_pid_fname ? ap_server_root_relative(p, ap_pid_fname) : "";
     return id;
 }
 

@@ -366,14 +366,15 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
             std::string who;
             long total = 0;
             for (const auto& g : mem.restart_growth) {
-                who += (who.empty() ? "" : ", ") + g.module + ": " + std::to_string(g.sets);
+                who += (who.empty() ? "" : ", ") + g.module + ": " + std::to_string(g.sets) +
+                       " set(s)";
                 total += g.sets;
             }
             log.log(Level::Warn, tag::kRestartGrowth,
                     "the graceful restart to generation " + std::to_string(in.generation) +
                         " left " + std::to_string(total) + " set(s) of generation " +
                         std::to_string(in.generation - 1) + " behind (" + who +
-                        " set(s) per restart); " + std::to_string(carried.size()) +
+                        " per restart); " + std::to_string(carried.size()) +
                         " set(s) of this run now outlive their generation. Nothing in use is "
                         "removed; they go at a clean stop, or at the next start after a crash. "
                         "Repeated at every restart, this uses up SEMMNI: update or report the module");
