@@ -696,8 +696,12 @@ TEST_F(LifecycleTest, RunWithLiveChildrenIsParkedAndReclaimedLater) {
     EXPECT_EQ(third.startup.reclaimed.size(), 3u);
     EXPECT_TRUE(parked().empty()) << "the parked record is done with";
     EXPECT_FALSE(fs::exists(parked_file));
-    // The post-mortem is about the latest run (a clean stop), not the parked one.
-    EXPECT_EQ(log_.count(tag::kPostMortem), 0u) << log_.dump();
+    // The latest run stopped cleanly (no post-mortem for it); the parked run
+    // crashed meanwhile, and this is the first start that can say so.
+    ASSERT_EQ(log_.count(tag::kPostMortem), 1u) << log_.dump();
+    EXPECT_TRUE(log_.has(tag::kPostMortem, "parent pid 101")) << log_.dump();
+    EXPECT_TRUE(log_.has(tag::kPostMortem, "ended without a clean shutdown")) << log_.dump();
+    EXPECT_TRUE(contains(third.startup.post_mortem, "parent pid 101")) << third.startup.post_mortem;
 }
 
 TEST_F(LifecycleTest, DryRunParksTheRecordForALaterStartWithOn) {
@@ -1338,6 +1342,24 @@ TEST_F(OtherModulesTest, SslCacheRemovedFromOutsideBeforeAGracefulRestartIsNotFo
     ASSERT_EQ(r.removed_outside.size(), 1u);
     EXPECT_EQ(r.removed_outside[0].semid, s.cache);
     EXPECT_EQ(r.removed_outside[0].type, "ssl-cache");
+}
+
+TEST_F(OtherModulesTest, CleanStopAfterARemovalIsNotCalledTheReasonItStopped) {
+    PassSets s = start_server();
+    ASSERT_TRUE(kernel_.remove_set(s.map).ok());  // ipcrm of a live set
+    parent_exit(mem_, kernel_, probe_, log_, clock_->now());
+    ASSERT_TRUE(kernel_.remove_set(s.accept).ok());
+    probe_.remove_process(kParentPid);
+    log_.clear();
+    clock_->advance(30);
+    probe_.set_self(200, 2000);
+    RunMemory next;
+    PassSets n;
+    ASSERT_EQ(pass(next, PassKind::Preflight, 0, 200, n, log_), PassVerdict::Proceed);
+    ASSERT_EQ(log_.count(tag::kPostMortem), 1u) << log_.dump();
+    EXPECT_TRUE(log_.has(tag::kPostMortem, "shut down")) << log_.dump();
+    EXPECT_TRUE(log_.has(tag::kPostMortem, "were removed from outside")) << log_.dump();
+    EXPECT_FALSE(log_.has(tag::kPostMortem, "likely reason it stopped")) << log_.dump();
 }
 
 TEST_F(OtherModulesTest, ParentOnlySetRaisesNoAlarmButAChangedOneDoes) {

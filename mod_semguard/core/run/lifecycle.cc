@@ -142,7 +142,9 @@ Snapshot start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunPr
         ReclaimSettings rs;
         rs.mode = in.settings.reclaim;
         rs.self = in.instance;
-        rs.report_post_mortem = latest;
+        // A parked record is of a run that was alive (or kept sets) when it was
+        // parked: if it has crashed since, this is the first chance to say so.
+        rs.report_post_mortem = true;
         rs.record_path = file;
         ReclaimOutcome out = reclaim_previous_run(kernel, probe, state.record, live.sets, rs, log);
         const pid_t old_pid = state.record.run.parent_pid;
@@ -150,6 +152,7 @@ Snapshot start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunPr
         for (auto& v : views_of(out.would_remove, old_pid)) mem.startup.would_reclaim.push_back(v);
         for (const auto& k : out.kept)
             mem.startup.kept.push_back({k.set.identity.semid, k.set.type, k.reason});
+        if (!latest && mem.startup.post_mortem.empty()) mem.startup.post_mortem = out.post_mortem;
         if (latest) {
             mem.startup.post_mortem = out.post_mortem;
             mem.startup.summary = out.run_verdict;
