@@ -25,6 +25,8 @@
 //   semguard_startup_kept_sets                    what this start did
 //   semguard_reclaimed_sets_total, semguard_kept_sets_total   (counters)
 //   semguard_lookalike_sets
+//   semguard_restart_growth_sets{module}          left behind at the last graceful restart
+//   semguard_removed_outside_sets                 sets of this run removed from outside
 #pragma once
 
 #include <string>
