@@ -10,7 +10,8 @@
 #include "ap_mpm.h"
 #include "diagnosis_glue.h"
 #include "guarded.h"
-#include "hook_windows.h"
+#include "hook_spans.h"
+#include "mod_semguard.h"
 #include "http_core.h"
 #include "http_log.h"
 #include "http_main.h"
@@ -83,12 +84,26 @@ apr_status_t generation_end_cleanup(void* data) {
         // say it now, to wherever httpd's own messages go.
         HttpdLogger direct(s);
         flush_deferred(run_memory().deferred, direct, /*log_open=*/false);
-        if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_EXITING) {
-            HttpdLogger log(s);
+        HttpdLogger log(s);
+        if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_EXITING)
             parent_exit(run_memory(), g_kernel, g_probe, log, wall_clock());
-        } else {
-            retire_generation(run_memory());
-        }
+        else
+            retire_generation(run_memory(), g_kernel, log, wall_clock());
+        return 0;
+    });
+    return APR_SUCCESS;
+}
+
+// Registered on pconf when the pass begins, so it runs after the cleanups of
+// every mutex the pass creates later (pool cleanups run last-registered first)
+// and before the module is unloaded (mod_so registered that at LoadModule).
+// At the parent's exit it removes what those cleanups left behind.
+apr_status_t stop_sweep_cleanup(void* data) {
+    auto* s = static_cast<server_rec*>(data);
+    guarded<int>(s, "clean stop sweep", 0, [&] {
+        if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_EXITING) return 0;
+        HttpdLogger log(s);
+        sweep_at_stop(run_memory(), g_kernel, log, wall_clock());
         return 0;
     });
     return APR_SUCCESS;
@@ -107,6 +122,7 @@ int begin_pass_hook(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp, server_re
         if (sysv_unusable_stops_pass(in, g_kernel, log)) return HTTP_INTERNAL_SERVER_ERROR;
         const PassVerdict verdict = begin_pass(in, mem, g_kernel, g_probe, log);
         diagnose_removeipc(in, mem, log);
+        apr_pool_cleanup_register(pconf, s, stop_sweep_cleanup, apr_pool_cleanup_null);
         return verdict == PassVerdict::Refuse ? HTTP_INTERNAL_SERVER_ERROR : OK;
     });
 }
@@ -128,14 +144,36 @@ int after_core_hook(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s) {
     });
 }
 
-// --- post_config, after every module that creates a mutex -------------------
+// --- post_config, between hook positions ---------------------------------------
+// A snapshot between FIRST and MIDDLE, MIDDLE and LAST, LAST and REALLY_LAST:
+// a set made in a REALLY_LAST hook (ModSecurity's) is then told apart from
+// those of the MIDDLE hooks (mod_ssl, mod_rewrite).
+int mark_span_hook(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s) {
+    return guarded<int>(s, "snapshot", OK, [&] {
+        mark_span(run_memory(), g_kernel);
+        return OK;
+    });
+}
+int mark_span_hook2(apr_pool_t* a, apr_pool_t* b, apr_pool_t* c, server_rec* s) {
+    return mark_span_hook(a, b, c, s);
+}
+int mark_span_hook3(apr_pool_t* a, apr_pool_t* b, apr_pool_t* c, server_rec* s) {
+    return mark_span_hook(a, b, c, s);
+}
+
+// --- post_config, after every other hook (even REALLY_LAST ones) -------------
 int end_pass_hook(apr_pool_t*, apr_pool_t*, apr_pool_t* ptemp, server_rec* s) {
     return guarded<int>(s, "recording the semaphore sets", OK, [&] {
         HttpdLogger log(s);
         flush_deferred(run_memory().deferred, log);  // in case the open_logs flush did not run
         const auto window1 = open_logs_between(begin_pass_hook, after_mpm_hook);
-        const auto window2 = hooks_after_until(after_mpm_hook, end_pass_hook);
-        end_pass(pass_input(ptemp, s), run_memory(), g_kernel, g_probe, log, window1, window2);
+        auto spans = post_config_spans(after_mpm_hook,
+                                       {mark_span_hook, mark_span_hook2, mark_span_hook3},
+                                       end_pass_hook, semguard_module.name);
+        const auto window2 = spans.front();
+        spans.erase(spans.begin());
+        end_pass(pass_input(ptemp, s), run_memory(), g_kernel, g_probe, log, window1, window2,
+                 spans);
         return OK;
     });
 }
@@ -179,17 +217,18 @@ void child_init_hook(apr_pool_t*, server_rec* s) {
 void register_lifecycle_hooks(apr_pool_t*) {
     static const char* const kMpms[] = {"prefork.c", "worker.c", "event.c", nullptr};
     static const char* const kCore[] = {"core.c", nullptr};
-    // Every module known to create a mutex in post_config runs before end_pass.
-    static const char* const kMutexCreators[] = {
-        "mod_ssl.c",         "mod_rewrite.c",      "mod_proxy.c",
-        "mod_proxy_balancer.c", "mod_auth_digest.c", "mod_watchdog.c",
-        "mod_authn_socache.c", "mod_cache_socache.c", "util_ldap.c",
-        "mod_lua.c",         "mod_socache_shmcb.c", nullptr};
-
     ap_hook_open_logs(begin_pass_hook, nullptr, kMpms, APR_HOOK_REALLY_FIRST);
     ap_hook_open_logs(after_mpm_hook, kMpms, kCore, APR_HOOK_REALLY_FIRST);
     ap_hook_open_logs(after_core_hook, kCore, nullptr, APR_HOOK_REALLY_FIRST);
-    ap_hook_post_config(end_pass_hook, kMutexCreators, nullptr, APR_HOOK_REALLY_LAST);
+    ap_hook_post_config(mark_span_hook, nullptr, nullptr, (APR_HOOK_FIRST + APR_HOOK_MIDDLE) / 2);
+    ap_hook_post_config(mark_span_hook2, nullptr, nullptr, (APR_HOOK_MIDDLE + APR_HOOK_LAST) / 2);
+    ap_hook_post_config(mark_span_hook3, nullptr, nullptr,
+                        (APR_HOOK_LAST + APR_HOOK_REALLY_LAST) / 2);
+    // APR sorts hooks by this number first: beyond REALLY_LAST, end_pass runs
+    // after every module's REALLY_LAST hook, whatever the load order; the known
+    // mutex creators are named as predecessors as well.
+    ap_hook_post_config(end_pass_hook, mutex_creating_modules(), nullptr,
+                        APR_HOOK_REALLY_LAST + 10);
     ap_hook_child_init(child_init_hook, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
 }
 

@@ -99,7 +99,9 @@ InstanceIdentity instance_identity(apr_pool_t* p) {
     // to the server root, exactly like this: /etc/apache2/apache2.conf.
     const char* path = ap_server_root_relative(p, conf ? conf : SERVER_CONFIG_FILE);
     id.config_file = path ? path : (conf ? conf : SERVER_CONFIG_FILE);
-    id.pid_file = ap_pid_fname ? ap_runtime_dir_relative(p, ap_pid_fname) : "";
+    // Where httpd writes it (ap_log_pid): relative to ServerRoot, not to
+    // DefaultRuntimeDir ("PidFile run/httpd.pid" is ServerRoot/run/httpd.pid).
+    id.pid_file = ap_pid_fname ? ap_server_root_relative(p, ap_pid_fname) : "";
     return id;
 }
 
@@ -139,7 +141,12 @@ ConfigFacts config_facts() {
     ConfigFacts f;
     f.mpm = ap_show_mpm();
     walk(ap_conftree, f);
-    for (module* m = ap_top_module; m; m = m->next) f.modules.insert(m->name);
+    for (module* m = ap_top_module; m; m = m->next) {
+        // httpd names a module by its source file; a module built elsewhere
+        // (apxs) carries its build path.
+        const char* slash = m->name ? std::strrchr(m->name, '/') : nullptr;
+        f.modules.insert(slash ? slash + 1 : (m->name ? m->name : ""));
+    }
     return f;
 }
 

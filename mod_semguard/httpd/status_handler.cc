@@ -50,7 +50,13 @@ int status_handler(request_rec* r) {
     if (!r->handler || std::strcmp(r->handler, kStatusHandler) != 0) return DECLINED;
     return guarded<int>(r->server, "semguard-status", HTTP_INTERNAL_SERVER_ERROR, [&] {
         r->allowed |= (AP_METHOD_BIT << M_GET);
-        if (r->method_number != M_GET) return HTTP_METHOD_NOT_ALLOWED;  // HEAD is M_GET too
+        if (r->method_number != M_GET) {  // HEAD is M_GET too
+            // Answered here: httpd's own 405 lists OPTIONS and TRACE, which this
+            // handler does not serve.
+            apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
+            return send_text(r, HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+                             "Method not allowed: this page answers GET and HEAD only\n");
+        }
         const StatusQuery q = parse_status_query(r->args);
         if (!q.ok)
             return send_text(r, HTTP_BAD_REQUEST, "text/plain; charset=utf-8",

@@ -183,7 +183,10 @@ def test_record_of_another_instance():
     assert os.path.basename(other_path) != os.path.basename(path), "instance digests equal"
     with open(path, "w") as f:          # keeps our file's owner (root) and mode 0600
         f.write(other_text)
-    start_refusing_the_record(s, path, r"another instance", leaked, also_kept=other_leaked)
+    start_refusing_the_record(s, path, r"another instance", leaked, also_kept=other_leaked,
+                              extra_allowed=("SG0233",))
+    shared = s.log_lines("SG0233", since_start=True)
+    assert len(shared) == 1 and "own SemGuardStateFile" in shared[0], shared
 
 
 def test_state_file_shared_by_two_instances():
@@ -203,13 +206,16 @@ def test_state_file_shared_by_two_instances():
     # After the kill: a live child's accept lock would still move otime.
     a_sets = identities()
     assert recorded_semids(open(shared).read()) == sorted(a_sets)
-    start_refusing_the_record(b, shared, r"another instance", a_sets, names_path=False)
+    start_refusing_the_record(b, shared, r"another instance", a_sets, names_path=False,
+                              extra_allowed=("SG0233",))
+    assert b.log_lines("SG0233", since_start=True), "the shared state file is not named"
     b_sets = {sid: i for sid, i in identities().items() if sid not in a_sets}
     b.kill9()
     assert recorded_semids(open(shared).read()) == sorted(b_sets)
     b_leaked = {sid: i for sid, i in identities().items() if sid in b_sets}
     start_refusing_the_record(a, shared, r"another instance", a_sets, also_kept=b_leaked,
-                              names_path=False)
+                              names_path=False, extra_allowed=("SG0233",))
+    assert a.log_lines("SG0233", since_start=True), "the shared state file is not named"
 
 
 def test_empty():

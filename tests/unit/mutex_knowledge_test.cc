@@ -81,7 +81,7 @@ TEST(MutexKnowledge, KnowsHttpdsOwnTypes) {
     EXPECT_STREQ(cache->module, "mod_ssl.c");
     EXPECT_EQ(cache->created_in, CreatedIn::PostConfig);
     EXPECT_EQ(cache->lifetime, Lifetime::Process);
-    EXPECT_EQ(cache->passes, Passes::FirstOnly);
+    EXPECT_EQ(cache->passes, Passes::PreflightOnly);
 
     const TypeKnowledge* map = knowledge_of("rewrite-map");
     ASSERT_NE(map, nullptr);

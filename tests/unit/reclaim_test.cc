@@ -1025,7 +1025,7 @@ TEST_F(ReclaimTest, PostMortemOfAStopCausedByRemovalFromOutside) {
     OutsideRemoval r;
     r.semid = 123;
     r.type = "mpm-accept";
-    r.detected_at = clock_->now();
+    r.detected_at = previous_.written_at - 5;  // a child noticed it just before the stop
     previous_.removed_outside.push_back(r);
     OutsideRemoval r2;
     r2.semid = 456;

@@ -33,6 +33,10 @@ const MessageSpec kMessageSpecs[] = {
     {tag::kHomeUnreadable, Level::Warn},
     {tag::kNoFreeKey, Level::Warn},
     {tag::kOtherNamespace, Level::Notice},
+    {tag::kRestartGrowth, Level::Warn},
+    {tag::kStopSweep, Level::Notice},
+    {tag::kUnvouched, Level::Warn},
+    {tag::kStateShared, Level::Warn},
     {tag::kSetRemoved, Level::Emerg},
     {tag::kSetUnusable, Level::Emerg},
     {tag::kPostMortem, Level::Notice},
@@ -41,5 +45,19 @@ const MessageSpec kMessageSpecs[] = {
 };
 
 const std::size_t kMessageSpecCount = sizeof kMessageSpecs / sizeof kMessageSpecs[0];
+
+}  // namespace semguard
+
+namespace semguard {
+
+std::string bounded_id_list(const std::vector<int>& ids, std::size_t first) {
+    std::string out;
+    for (std::size_t i = 0; i < ids.size() && i < first; ++i)
+        out += (i ? ", " : "") + std::to_string(ids[i]);
+    if (ids.size() > first)
+        out += " and " + std::to_string(ids.size() - first) +
+               " more (the full list is on the status page)";
+    return out;
+}
 
 }  // namespace semguard

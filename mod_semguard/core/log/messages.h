@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
+#include <vector>
 
 #include "log/logger.h"
 
@@ -42,6 +44,11 @@ constexpr const char* kKeySquatted = "SG0212";     // warn: our anchor key taken
 constexpr const char* kHomeUnreadable = "SG0213";  // warn: record kept in the anchor unreadable/damaged
 constexpr const char* kNoFreeKey = "SG0214";       // warn: no anchor key free: private anchor
 constexpr const char* kOtherNamespace = "SG0215";  // notice: previous run in another IPC namespace
+// other modules' sets, reloads, shared state files
+constexpr const char* kRestartGrowth = "SG0230";    // warn: a graceful restart left sets behind
+constexpr const char* kStopSweep = "SG0231";        // notice: sets left after a clean stop removed
+constexpr const char* kUnvouched = "SG0232";        // warn: enabled by reload, sets not vouched for
+constexpr const char* kStateShared = "SG0233";      // warn: state file holds another instance's record
 // children and protection
 constexpr const char* kSetRemoved = "SG0301";       // emerg: a live set removed from outside
 constexpr const char* kSetUnusable = "SG0302";      // emerg: a set a child needs is not usable by it
@@ -58,5 +65,10 @@ struct MessageSpec {
 
 extern const MessageSpec kMessageSpecs[];
 extern const std::size_t kMessageSpecCount;
+
+
+// Ids for a message: at most `first` of them, then how many more and that the
+// full list is on the status page. A message stays one readable line.
+std::string bounded_id_list(const std::vector<int>& ids, std::size_t first = 10);
 
 }  // namespace semguard

@@ -11,10 +11,10 @@ namespace {
 // the window they could appear in holds no other candidate.
 const TypeKnowledge kKnown[] = {
     {"mpm-accept", "prefork.c", CreatedIn::OpenLogs, Lifetime::Config, Passes::Every},
-    {"ssl-cache", "mod_ssl.c", CreatedIn::PostConfig, Lifetime::Process, Passes::FirstOnly},
-    {"ssl-stapling", "mod_ssl.c", CreatedIn::PostConfig, Lifetime::Process, Passes::FirstOnly},
+    {"ssl-cache", "mod_ssl.c", CreatedIn::PostConfig, Lifetime::Process, Passes::PreflightOnly},
+    {"ssl-stapling", "mod_ssl.c", CreatedIn::PostConfig, Lifetime::Process, Passes::PreflightOnly},
     {"ssl-stapling-refresh", "mod_ssl.c", CreatedIn::PostConfig, Lifetime::Process,
-     Passes::FirstOnly},
+     Passes::PreflightOnly},
     {"rewrite-map", "mod_rewrite.c", CreatedIn::PostConfig, Lifetime::Config, Passes::Every},
     {"proxy", "mod_proxy.c", CreatedIn::PostConfig, Lifetime::Config, Passes::Every},
     {"proxy-balancer-shm", "mod_proxy_balancer.c", CreatedIn::PostConfig, Lifetime::Config,
@@ -47,10 +47,17 @@ bool provider_known(const std::string& provider) {
            provider == "shmht";
 }
 
+bool knowledge_of_module(const std::string& module) {
+    if (module == "worker.c" || module == "prefork.c") return true;
+    for (const auto& k : kKnown)
+        if (module == k.module) return true;
+    return false;
+}
+
 bool pass_allows(Passes passes, PassKind pass) {
     switch (passes) {
         case Passes::Every: return true;
-        case Passes::FirstOnly: return pass == PassKind::Preflight;
+        case Passes::PreflightOnly: return pass == PassKind::Preflight;
         case Passes::NotPreflight: return pass != PassKind::Preflight;
     }
     return true;
@@ -108,7 +115,79 @@ bool module_is_known_creator(const std::string& module) {
     return false;
 }
 
+// Every module whose post_config may create a mutex: the known types' creators,
+// and modules that create mutexes through a type we do not model (socache users).
+const char* const kMutexCreators[] = {
+    "mod_ssl.c",         "mod_rewrite.c",        "mod_proxy.c",
+    "mod_proxy_balancer.c", "mod_auth_digest.c",  "mod_watchdog.c",
+    "mod_authn_socache.c", "mod_cache_socache.c", "util_ldap.c",
+    "mod_lua.c",         "mod_socache_shmcb.c",  nullptr};
+
+// Modules of httpd 2.4 whose hooks create no mutex (read from their sources):
+// their presence in a window does not hide the creator of a set.
+const char* const kNoMutex[] = {
+    "core.c",          "http_core.c",       "mod_so.c",          "mod_unixd.c",
+    "mod_log_config.c", "mod_logio.c",      "mod_mime.c",        "mod_status.c",
+    "mod_dir.c",       "mod_authz_core.c",  "mod_authz_host.c",  "mod_authz_user.c",
+    "mod_authn_core.c", "mod_authn_file.c", "mod_auth_basic.c",  "mod_access_compat.c",
+    "mod_alias.c",     "mod_env.c",         "mod_setenvif.c",    "mod_headers.c",
+    "mod_filter.c",    "mod_deflate.c",     "mod_negotiation.c", "mod_autoindex.c",
+    "mod_reqtimeout.c", "mod_version.c",    "mod_info.c",        "mod_cgi.c",
+    "mod_cgid.c",      "mod_mime_magic.c",  "mod_expires.c",     "mod_socache_shmcb.c",
+    "mod_socache_dbm.c", "mod_socache_memcache.c", "mod_socache_redis.c",
+    "event.c",         "mod_semguard.cc",   "mod_semguard.c",    nullptr};
+
+bool in_list(const char* const* list, const std::string& module) {
+    for (; *list; ++list)
+        if (module == *list) return true;
+    return false;
+}
+
 }  // namespace
+
+const char* const* mutex_creating_modules() { return kMutexCreators; }
+
+bool module_creates_no_mutex(const std::string& module) { return in_list(kNoMutex, module); }
+
+bool module_unexplained(const std::string& module) {
+    return !module.empty() && !module_is_known_creator(module) && !module_creates_no_mutex(module) &&
+           !in_list(kMutexCreators, module);
+}
+
+std::string certain_module(const std::vector<MutexConfig>& mutexes, const ConfigFacts& facts,
+                           PassKind pass, const std::vector<WindowHook>& window, int count) {
+    if (count <= 0) return "";
+    const std::string type = certain_type(mutexes, facts, pass, window, count);
+    if (!type.empty()) {
+        if (type == "mpm-accept") return hook_ran(window, "worker.c", CreatedIn::OpenLogs) ? "worker.c" : "prefork.c";
+        const TypeKnowledge* k = knowledge_of(type);
+        return k ? k->module : "";
+    }
+    // A known creator in the window may have made some of them.
+    std::vector<std::string> unexplained;
+    for (const auto& h : window) {
+        if (!module_unexplained(h.module)) {
+            if (module_creates_no_mutex(h.module)) continue;
+            // A known creator: could it have made a set in this pass?
+            bool could = h.module == "worker.c" || h.module == "prefork.c";
+            for (const auto& m : mutexes) {
+                if (m.type == "default" || !m.sysv()) continue;
+                const TypeKnowledge* k = knowledge_of(m.type);
+                if (!k || h.module != k->module || k->created_in != h.phase) continue;
+                if (!pass_allows(k->passes, pass)) continue;
+                const TypeNeed n = need_of(m.type, facts, pass);
+                if (n.sets > 0 || !n.certain) could = true;
+            }
+            // A creator of types we do not model (mod_lua, util_ldap, ...) always could.
+            if (!knowledge_of_module(h.module)) could = true;
+            if (could) return "";
+            continue;
+        }
+        if (std::find(unexplained.begin(), unexplained.end(), h.module) == unexplained.end())
+            unexplained.push_back(h.module);
+    }
+    return unexplained.size() == 1 ? unexplained.front() : "";
+}
 
 const TypeKnowledge* knowledge_of(const std::string& type) {
     for (const auto& k : kKnown)

@@ -27,7 +27,9 @@ struct ConfigFacts {
 
 enum class CreatedIn { OpenLogs, PostConfig };
 enum class Lifetime { Config, Process };  // pconf: every generation; process pool: once per run
-enum class Passes { Every, FirstOnly, NotPreflight };
+// PreflightOnly: made in the preflight pass only (mod_ssl's process-pool mutexes,
+// kept for the whole run); NotPreflight: skipped in the preflight pass.
+enum class Passes { Every, PreflightOnly, NotPreflight };
 
 struct TypeKnowledge {
     const char* type;
@@ -76,7 +78,25 @@ struct WindowHook {
 std::string certain_type(const std::vector<MutexConfig>& mutexes, const ConfigFacts& facts,
                          PassKind pass, const std::vector<WindowHook>& window, int count);
 
+// The module that created the `count` sets that appeared while `window` ran,
+// when the window pins it down: the known creator of certain_type's answer, or
+// the one module in the window that is neither a known creator nor a module of
+// httpd's that makes no mutex. "" otherwise.
+std::string certain_module(const std::vector<MutexConfig>& mutexes, const ConfigFacts& facts,
+                           PassKind pass, const std::vector<WindowHook>& window, int count);
+
+// Every module known to create a mutex in post_config (nullptr-terminated, as
+// APR's hook ordering wants it): the one list, used for the order of our hooks too.
+const char* const* mutex_creating_modules();
+
+// True for modules of httpd's distribution that create no mutex at all.
+bool module_creates_no_mutex(const std::string& module);
+
+// True when `module` may create mutexes outside anything this file knows.
+bool module_unexplained(const std::string& module);
+
 // The only type that can own a set that survived a configuration reload, or "".
+// The caller leaves out sets made while a module unknown to this file ran.
 std::string certain_process_lifetime_type(const std::vector<MutexConfig>& mutexes,
                                           const ConfigFacts& facts, int count);
 

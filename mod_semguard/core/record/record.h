@@ -54,6 +54,9 @@ struct RecordedSet {
     pid_t creator_pid = 0; // the httpd process that created it
     long generation = 0;   // configuration generation that created it (0: preflight pass)
     bool is_protected = false;  // SemGuardProtect applied: owner root, group Group, 0660
+    // The module whose hook created it, where the hook span pins it down and its
+    // type is not in httpd's Mutex table ("mod_security2.c"); "" otherwise.
+    std::string module;
 };
 
 // A recorded set found missing (or replaced) while the run was alive.

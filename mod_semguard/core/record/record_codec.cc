@@ -165,7 +165,7 @@ Problem read_phase(std::string_view field, RunPhase& out) {
 
 // The fields of one line, split at single spaces, without allocating.
 struct Fields {
-    static constexpr size_t kMax = 16;  // a set line has 15
+    static constexpr size_t kMax = 16;  // a set line has 15 or 16
     std::array<std::string_view, kMax> at;
     size_t count = 0;
 };
@@ -246,12 +246,21 @@ struct Field {
     const char* name;
     void (*read)(FieldReader& io, Owner& into);
     void (*write)(FieldWriter& io, const Owner& from);
+    // Optional trailing fields (added to the format later; older lines lack
+    // them) say when they are written; nullptr: always there.
+    bool (*present)(const Owner& from) = nullptr;
 };
 
 // One generic lambda gives both directions.
 template <class Owner, class Code>
 Field<Owner> field(const char* name, Code code) {
     return {name, code, code};
+}
+
+// A field that may be missing at the end of a line, written only when `present`.
+template <class Owner, class Code>
+Field<Owner> optional_field(const char* name, Code code, bool (*present)(const Owner&)) {
+    return {name, code, code, present};
 }
 
 // The header: one `key value` line each, exactly once, in this order.
@@ -299,6 +308,10 @@ const Field<RecordedSet> kSetFields[] = {
                        [](auto& io, auto& s) { io.number(s.generation, 0, LONG_MAX); }),
     field<RecordedSet>("protected", [](auto& io, auto& s) { io.yes_no(s.is_protected); }),
     field<RecordedSet>("type", [](auto& io, auto& s) { io.text(s.type); }),
+    // The module that made a set outside httpd's Mutex table, when known.
+    optional_field<RecordedSet>(
+        "module", [](auto& io, auto& s) { io.text(s.module); },
+        [](const RecordedSet& s) { return !s.module.empty(); }),
 };
 
 // `removed semid type detected_at`: a set found removed from outside.
@@ -314,16 +327,20 @@ static_assert(std::size(kSetFields) + 1 <= Fields::kMax, "Fields::kMax must hold
 template <class Owner, size_t N>
 std::string legend(const char* kind, const Field<Owner> (&fields)[N]) {
     std::string out = std::string("# ") + kind;
-    for (const auto& f : fields) out += std::string(" ") + f.name;
+    for (const auto& f : fields)
+        out += f.present ? std::string(" [") + f.name + "]" : std::string(" ") + f.name;
     return out;
 }
 
 template <class Owner, size_t N>
 Problem read_row(const char* kind, const Field<Owner> (&fields)[N], const Fields& f, Owner& out) {
-    if (f.count != N + 1)
+    size_t required = 0;  // optional fields only ever follow the required ones
+    while (required < N && !fields[required].present) ++required;
+    if (f.count < required + 1 || f.count > N + 1)
         return std::string(kind) + " line has " + std::to_string(f.count) + " fields, expected " +
-               std::to_string(N + 1);
-    for (size_t i = 0; i < N; ++i) {
+               std::to_string(required + 1) +
+               (required == N ? std::string() : " to " + std::to_string(N + 1));
+    for (size_t i = 0; i + 1 < f.count; ++i) {
         FieldReader io(f.at[i + 1], fields[i].name);
         fields[i].read(io, out);
         if (io.problem) return io.problem;
@@ -336,6 +353,7 @@ std::string row_line(const char* kind, const Field<Owner> (&fields)[N], const Ow
     std::string line = kind;
     FieldWriter io(line);
     for (const auto& f : fields) {
+        if (f.present && !f.present(from)) break;
         line += ' ';
         f.write(io, from);
     }

@@ -20,6 +20,51 @@ namespace semguard {
 
 namespace {
 
+// Sets that survived into this pass although their generation ended: what the
+// previous generation's cleanups left behind, by module (or type).
+std::vector<GrowthEntry> left_behind(const std::vector<RecordedSet>& carried, long previous) {
+    std::vector<GrowthEntry> out;
+    for (const auto& r : carried) {
+        if (r.generation != previous) continue;
+        const TypeKnowledge* k = knowledge_of(r.type);
+        if (k && k->lifetime == Lifetime::Process) continue;  // kept for the run, by design
+        const std::string who = !r.module.empty() ? r.module : !r.type.empty() ? r.type : "unknown";
+        auto it = std::find_if(out.begin(), out.end(),
+                               [&](const GrowthEntry& g) { return g.module == who; });
+        if (it == out.end()) out.push_back({who, 1});
+        else ++it->sets;
+    }
+    return out;
+}
+
+bool httpd_like(const SetInfo& s) { return s.key == 0 && s.nsems == 1; }
+
+// Enabled by a reload: the running server's earlier generations made sets that
+// were never recorded. Those last touched by this parent or one of its children
+// are probably its own; nothing proves it.
+std::vector<int> sets_not_vouched_for(const Snapshot& live, SemKernel& kernel, RunProbe& probe,
+                                      const std::vector<int>& known) {
+    std::vector<int> out;
+    const pid_t self = probe.self_pid();
+    const uid_t euid = probe.effective_uid();
+    for (const auto& s : live.sets) {
+        if (s.cuid != euid || !httpd_like(s)) continue;
+        if (std::find(known.begin(), known.end(), s.semid) != known.end()) continue;
+        auto states = kernel.read_states(s.semid, s.nsems);
+        if (!states) continue;
+        bool ours = false;
+        for (const auto& st : states.value()) {
+            if (st.last_pid == self) ours = true;
+            else if (st.last_pid > 0) {
+                auto p = probe.process(st.last_pid);
+                if (p && p->parent == self) ours = true;
+            }
+        }
+        if (ours) out.push_back(s.semid);
+    }
+    return out;
+}
+
 // Sets of earlier passes that still exist unchanged: the process-pool ones
 // (ssl-cache) and any pconf set whose cleanup did not run.
 std::vector<RecordedSet> carried_sets(const RunMemory& mem, SemKernel& kernel,
@@ -30,16 +75,20 @@ std::vector<RecordedSet> carried_sets(const RunMemory& mem, SemKernel& kernel,
         auto now = kernel.stat_set(rec.identity.semid);
         if (now && same_set(rec.identity, now.value())) out.push_back(rec);
     }
-    const int unknown =
-        static_cast<int>(std::count_if(out.begin(), out.end(), [](const RecordedSet& r) {
-            return r.type.empty();
-        }));
+    // A set made while a module unknown to us ran may be that module's: it
+    // keeps "unknown" (or its module) rather than a guessed type.
+    auto relabel = [&](const RecordedSet& r) {
+        return r.type.empty() && r.module.empty() &&
+               std::find(mem.maybe_foreign.begin(), mem.maybe_foreign.end(),
+                         r.identity.semid) == mem.maybe_foreign.end();
+    };
+    const int unknown = static_cast<int>(std::count_if(out.begin(), out.end(), relabel));
     if (unknown > 0) {
         // Having survived a reload of the configuration, they live in the process
         // pool: that often leaves a single candidate type.
         const std::string type = certain_process_lifetime_type(mutexes, facts, unknown);
         for (auto& r : out)
-            if (r.type.empty()) r.type = type;
+            if (relabel(r)) r.type = type;
     }
     return out;
 }
@@ -87,6 +136,12 @@ std::vector<SetInfo> identities_in(const Snapshot& snap, const std::vector<SetIn
 void protect_sets(RunMemory& mem, SemKernel& kernel, Logger& log) {
     for (auto& rec : mem.record.sets) {
         SetInfo& id = rec.identity;
+        // Kept by the parent for itself (root's, no access for group or others):
+        // already out of User's reach, and handing it to the group would change it.
+        if (id.uid == id.cuid && id.uid == 0 && (id.mode & 0066) == 0) {
+            rec.is_protected = true;
+            continue;
+        }
         if (id.uid == id.cuid && id.gid == mem.group_gid && id.mode == 0660) {
             rec.is_protected = true;
             continue;
@@ -140,8 +195,33 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
     // The sets that exist before this pass creates any. Right after a reclaim the
     // listing taken for it serves: removals only shrink what was there.
     Snapshot before;
+    const bool enabled_by_reload = in.kind == PassKind::Restart && !mem.started;
     if (in.kind == PassKind::Preflight || !mem.started)
         before = start_run(in, mem, kernel, probe, log);
+    mem.span_marks.clear();
+    if (enabled_by_reload && before.ok) {
+        std::vector<int> known;
+        for (const auto& k : mem.startup.kept) known.push_back(k.semid);
+        for (const auto& w : mem.startup.would_reclaim) known.push_back(w.semid);
+        mem.unvouched = sets_not_vouched_for(before, kernel, probe, known);
+        mem.startup.unvouched = mem.unvouched;
+        std::string what = mem.unvouched.empty()
+                               ? std::string("no set of the running server was found unrecorded")
+                               : std::to_string(mem.unvouched.size()) +
+                                     " set(s) made by the running server before (last used by "
+                                     "its processes: " + bounded_id_list(mem.unvouched) +
+                                     ") cannot be vouched for: they are not recorded, and a crash "
+                                     "would leave them behind";
+        log.log(mem.unvouched.empty() ? Level::Notice : Level::Warn, tag::kUnvouched,
+                "enabled by a reload (generation " + std::to_string(in.generation) + "): " + what +
+                    ". Sets made from this generation on are recorded; a full restart "
+                    "(systemctl restart apache2) enrolls every set of the server");
+    } else if (in.kind == PassKind::Restart) {
+        // Another instance may have taken over the state file since our start.
+        const StateFileResult state = read_state_file(in.settings.state_file, probe.effective_uid());
+        if (state.outcome == StateFileOutcome::Ok && state.record.instance != in.instance)
+            warn_shared_state_file(in.settings.state_file, state.record.instance, log);
+    }
 
     if (in.kind == PassKind::FirstReal) {
         // httpd detached between the passes: the run's parent is a new process.
@@ -155,6 +235,26 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
     mem.facts = in.facts;
 
     std::vector<RecordedSet> carried = carried_sets(mem, kernel, in.mutexes, in.facts);
+    if (in.kind == PassKind::Restart && !enabled_by_reload) {
+        mem.restart_growth = left_behind(carried, in.generation - 1);
+        if (!mem.restart_growth.empty()) {
+            std::string who;
+            long total = 0;
+            for (const auto& g : mem.restart_growth) {
+                who += (who.empty() ? "" : ", ") + g.module + ": " + std::to_string(g.sets) +
+                       " set(s)";
+                total += g.sets;
+            }
+            log.log(Level::Warn, tag::kRestartGrowth,
+                    "the graceful restart to generation " + std::to_string(in.generation) +
+                        " left " + std::to_string(total) + " set(s) of generation " +
+                        std::to_string(in.generation - 1) + " behind (" + who +
+                        " per restart); " + std::to_string(carried.size()) +
+                        " set(s) of this run now outlive their generation. Nothing in use is "
+                        "removed; they go at a clean stop, or at the next start after a crash. "
+                        "Repeated at every restart, this uses up SEMMNI: update or report the module");
+        }
+    }
 
     // What this pass will create: known exactly after a real pass of this run.
     Projection need = project_need(in.mutexes, in.facts, in.kind);
@@ -228,9 +328,18 @@ void mark_after_mpm(RunMemory& mem, SemKernel& kernel, PassKind kind) {
     mem.after_mpm = kind == PassKind::Preflight ? Snapshot{} : std::move(now);
 }
 
+void mark_span(RunMemory& mem, SemKernel& kernel) { mem.span_marks.push_back(take_snapshot(kernel)); }
+
+std::string set_origin(const RecordedSet& set) {
+    if (!set.type.empty()) return set.type;
+    if (!set.module.empty()) return set.module + ", outside httpd's Mutex table";
+    return "unknown";
+}
+
 void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
               Logger& log, const std::vector<WindowHook>& window1,
-              const std::vector<WindowHook>& window2) {
+              const std::vector<WindowHook>& window2,
+              const std::vector<std::vector<WindowHook>>& spans) {
     Snapshot after = take_snapshot(kernel);
     const pid_t self = probe.self_pid();
     const uid_t euid = probe.effective_uid();
@@ -240,32 +349,58 @@ void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& 
                     (!after.ok ? after.error : mem.before.error).describe());
         return;
     }
-    // Without the middle snapshot everything falls in one window, typed by both.
-    const Snapshot& middle = mem.after_mpm.ok ? mem.after_mpm : mem.before;
-    std::vector<WindowHook> late = window2;
-    if (!mem.after_mpm.ok) late.insert(late.end(), window1.begin(), window1.end());
+    // The snapshots in order, each closing the hooks that ran before it. A mark
+    // that failed (or was skipped) merges its hooks into the next span.
+    struct Span {
+        const Snapshot* from;
+        const Snapshot* to;
+        std::vector<WindowHook> hooks;
+    };
+    std::vector<Span> chain;
+    const Snapshot* from = &mem.before;
+    std::vector<WindowHook> pending = window1;
+    auto close_at = [&](const Snapshot& mark, const std::vector<WindowHook>& next) {
+        if (mark.ok) {
+            chain.push_back({from, &mark, pending});
+            from = &mark;
+            pending = next;
+        } else {
+            pending.insert(pending.end(), next.begin(), next.end());
+        }
+    };
+    close_at(mem.after_mpm, window2);
+    if (spans.size() == mem.span_marks.size()) {
+        for (size_t i = 0; i < spans.size(); ++i) close_at(mem.span_marks[i], spans[i]);
+    } else {
+        for (const auto& sp : spans) pending.insert(pending.end(), sp.begin(), sp.end());
+    }
+    chain.push_back({from, &after, pending});
 
-    auto early_new = identities_in(after, created_by(kernel, appeared(mem.before, middle), self, euid));
-    auto late_new = identities_in(after, created_by(kernel, appeared(middle, after), self, euid));
-    const std::string early_type =
-        certain_type(in.mutexes, in.facts, in.kind, window1, static_cast<int>(early_new.size()));
-    const std::string late_type =
-        certain_type(in.mutexes, in.facts, in.kind, late, static_cast<int>(late_new.size()));
-
-    auto add = [&](const std::vector<SetInfo>& sets, const std::string& type) {
-        for (const auto& s : sets) {
+    long created = 0;
+    for (const auto& span : chain) {
+        auto fresh = identities_in(after, created_by(kernel, appeared(*span.from, *span.to), self, euid));
+        if (fresh.empty()) continue;
+        const int n = static_cast<int>(fresh.size());
+        const std::string type = certain_type(in.mutexes, in.facts, in.kind, span.hooks, n);
+        const std::string module =
+            type.empty() ? certain_module(in.mutexes, in.facts, in.kind, span.hooks, n) : "";
+        const bool unexplained_ran =
+            std::any_of(span.hooks.begin(), span.hooks.end(),
+                        [](const WindowHook& h) { return module_unexplained(h.module); });
+        for (const auto& s : fresh) {
+            if (unexplained_ran) mem.maybe_foreign.push_back(s.semid);
             RecordedSet r;
             r.identity = s;
             r.type = type;
+            r.module = module;
             r.creator_pid = self;
             r.generation = in.generation;
             mem.record.sets.push_back(r);
         }
-    };
-    add(early_new, early_type);
-    add(late_new, late_type);
+        created += n;
+    }
     if (in.kind != PassKind::Preflight) {
-        mem.last_created = static_cast<long>(early_new.size() + late_new.size());
+        mem.last_created = created;
         mem.last_projection = project_need(in.mutexes, in.facts, in.kind);
     }
     if (in.settings.protect && in.user_known) protect_sets(mem, kernel, log);
@@ -279,6 +414,7 @@ void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& 
     }
     mem.before = std::move(after);  // the next pass starts from here
     mem.after_mpm = Snapshot{};
+    mem.span_marks.clear();
 }
 
 }  // namespace semguard

@@ -2,10 +2,13 @@
 //   begin_pass      open_logs, before the MPM's hook: reclaim (first pass of a
 //                   start only), headroom check, snapshot, Starting record;
 //   mark_after_mpm  open_logs, right after the MPM created its accept mutexes;
-//   end_pass        post_config, last: attribute the new sets, protect them,
-//                   write the Running record;
-//   retire_generation / parent_exit   the parent removes its own sets;
-//   child_check                       the guard in every child (at its start and exit).
+//   mark_span       post_config, between hook positions (FIRST|MIDDLE|LAST|
+//                   REALLY_LAST): narrows which module made a set;
+//   end_pass        post_config, after every other hook (even REALLY_LAST):
+//                   attribute the new sets, protect them, write the Running record;
+//   retire_generation / parent_exit / sweep_at_stop   (run/run_guard.h) the
+//                   parent's end of a generation and of the run;
+//   child_check                       the guard in every child.
 // RunMemory is the state of one run. It lives on the heap and survives httpd's
 // unloading of the module at restarts (the glue keeps the pointer in the
 // process pool), so it holds plain data only: no code pointers.
@@ -31,6 +34,12 @@
 #include "diagnosis/diagnosis_view.h"
 
 namespace semguard {
+
+// Sets one module's hooks left behind at a graceful restart.
+struct GrowthEntry {
+    std::string module;  // "mod_security2.c", a mutex type, or "unknown"
+    long sets = 0;
+}; 
 
 struct GuardSettings {
     std::string state_file;  // resolved path of the state file
@@ -72,6 +81,12 @@ struct RunMemory {
     Projection last_projection;       // what that pass was projected to create
     Snapshot before;                  // at begin_pass (the previous pass's end, when there was one)
     Snapshot after_mpm;               // at mark_after_mpm
+    std::vector<Snapshot> span_marks; // at each mark_span of this pass
+    std::vector<GrowthEntry> restart_growth;  // left behind at the last graceful restart
+    std::vector<int> unvouched;       // enabled by a reload: sets the running server may own
+    std::vector<int> maybe_foreign;   // made while a module unknown to us ran: never relabelled
+    bool children_gone_at_exit = false;  // parent_exit found no other process of the run
+    long stop_swept = 0;              // sets removed by sweep_at_stop
     uint64_t reclaimed_total = 0;
     uint64_t kept_total = 0;
     std::vector<DeferredEntry> deferred;  // held until the error log is open
@@ -95,25 +110,20 @@ void mark_after_mpm(RunMemory& mem, SemKernel& kernel, PassKind kind = PassKind:
 // provably the run's. mark_after_mpm calls it; the glue may call it at more points.
 void note_new_sets(RunMemory& mem, SemKernel& kernel, const Snapshot& now);
 // `window1`: hooks between begin_pass and mark_after_mpm; `window2`: from there to end_pass.
+// A snapshot between post_config hook positions (every pass, also the preflight).
+void mark_span(RunMemory& mem, SemKernel& kernel);
+// `window1`: hooks between begin_pass and mark_after_mpm; `window2`: from there to
+// the first mark_span (or end_pass); `spans[i]`: from the i-th mark_span to the
+// next (or end_pass). A span whose mark failed merges into the next.
 void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
               Logger& log, const std::vector<WindowHook>& window1,
-              const std::vector<WindowHook>& window2);
+              const std::vector<WindowHook>& window2,
+              const std::vector<std::vector<WindowHook>>& spans = {});
 
-// The parent is about to remove this generation's sets itself (pconf cleanup).
-void retire_generation(RunMemory& mem);
-// The parent exits: name any set removed from outside, write the Stopped record.
-void parent_exit(RunMemory& mem, SemKernel& kernel, RunProbe& probe, Logger& log, int64_t now);
-
-struct ChildIdentity {
-    uid_t uid = 0;
-    gid_t gid = 0;
-    std::vector<gid_t> groups;
-};
-
-// Checks, in a child after it dropped privileges, that every recorded set of its
-// generation still exists, is the same set, and is usable by it. Changes nothing.
-// Returns the number of problems found (logged once per run through the anchor).
-int child_check(const RunMemory& mem, SemKernel& kernel, const ChildIdentity& who, Logger& log,
-                int64_t now, bool at_exit);
+// How a recorded set is named in messages and on the page: its type, else the
+// module that made it ("mod_x.c, outside httpd's Mutex table"), else "unknown".
+std::string set_origin(const RecordedSet& set);
 
 }  // namespace semguard
+
+#include "run/run_guard.h"

@@ -206,6 +206,9 @@ const char* to_string(ReclaimMode mode) {
 }
 
 std::string describe_set(const RecordedSet& set) {
+    if (set.type.empty() && !set.module.empty())
+        return std::to_string(set.identity.semid) + " (" + set.module +
+               ", outside httpd's Mutex table)";
     return std::to_string(set.identity.semid) + " (" +
            (set.type.empty() ? std::string("type unknown") : set.type) + ")";
 }
@@ -352,8 +355,16 @@ ReclaimOutcome reclaim_previous_run(SemKernel& kernel, RunProbe& probe, const Re
             for (const auto& r : removals)
                 ids += (ids.empty() ? "" : ", ") + std::to_string(r.semid) + " (" +
                        (r.type.empty() ? "type unknown" : r.type) + ")";
-            pm += "; while it ran, set(s) " + ids +
-                  " were removed from outside, the likely reason it stopped";
+            // After a shutdown, the removal is its likely reason only when a
+            // process of the run noticed it shortly before (prefork's parent
+            // stops when a child exits with AH00144); one found by the parent
+            // at the stop itself (an asked-for `-k stop`) did not cause it.
+            bool caused = previous.phase != RunPhase::Stopped;
+            for (const auto& r : removals)
+                caused |= r.detected_at > 0 && r.detected_at < previous.written_at &&
+                          previous.written_at - r.detected_at <= 60;
+            pm += "; while it ran, set(s) " + ids + " were removed from outside" +
+                  (caused ? std::string(", the likely reason it stopped") : std::string());
         } else if (!out.missing.empty() && previous.phase == RunPhase::Running &&
                    previous.generation > 0) {
             pm += "; recorded set(s) " + id_list(out.missing) +

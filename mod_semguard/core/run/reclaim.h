@@ -30,7 +30,7 @@ const char* to_string(ReclaimMode mode);
 struct ReclaimSettings {
     ReclaimMode mode = ReclaimMode::On;
     InstanceIdentity self;        // this server; a record of another instance is refused
-    bool report_post_mortem = true;  // false for parked records of older runs
+    bool report_post_mortem = true;  // SG0303 when the run proves over and did not stop cleanly
     std::string record_path;         // where the record was read, for messages
 };
 

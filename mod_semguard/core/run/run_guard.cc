@@ -1,22 +1,19 @@
-#include "run/lifecycle.h"
+#include "run/run_guard.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 
 #include "run/anchor_block.h"
+#include "run/lifecycle.h"
 #include "log/messages.h"
 #include "record/state_file.h"
 
 // The run's guard: children check their generation's sets, and the parent
-// names any removal from outside when it exits. All processes of a run share
-// the anchor block, so a removal is reported once, not by every child.
+// names any removal from outside when a generation or the run ends. All
+// processes of a run share the anchor block, so a removal is reported once.
 
 namespace semguard {
-
-void retire_generation(RunMemory& mem) {
-    if (AnchorBlock* b = anchor_block(mem.anchor)) b->retiring.store(1);
-}
 
 namespace {
 
@@ -52,11 +49,14 @@ std::vector<Problem> find_problems(const Record& record, SemKernel& kernel,
                                    const ChildIdentity* who) {
     std::vector<Problem> out;
     for (const auto& rec : record.sets) {
+        // Never handed to children: a child can neither see nor use it, by design.
+        const bool parent_only = who && parent_only_for(rec.identity, *who);
         auto now = kernel.stat_set(rec.identity.semid);
         if (!now) {
             const int e = now.error().code;
             if (e == EINVAL || e == EIDRM) out.push_back({rec, "removed", true});
-            else if (e == EACCES && who) out.push_back({rec, "not readable by this child", false});
+            else if (e == EACCES && who && !parent_only)
+                out.push_back({rec, "not readable by this child", false});
             continue;
         }
         if (!same_set(rec.identity, now.value())) {
@@ -75,7 +75,7 @@ std::vector<Problem> find_problems(const Record& record, SemKernel& kernel,
             out.push_back({rec, "replaced by another set", true});
             continue;
         }
-        if (who) {
+        if (who && !parent_only) {
             if (std::string why = usable_by(now.value(), *who); !why.empty())
                 out.push_back({rec, "not usable: " + why, false});
         }
@@ -90,12 +90,73 @@ std::string problem_list(const std::vector<Problem>& problems) {
     return out;
 }
 
-const char* kRemovalAdvice =
-    ". Likely causes: a cleanup script (`ipcs -s | grep ... | ipcrm`), systemd's RemoveIPC= "
-    "for User's unit, or logind's RemoveIPC=yes. The server will stop serving; stop the "
-    "cleanup, set RemoveIPC=no, consider SemGuardProtect On, and restart httpd";
+// The one SG0301: removals from outside, noticed `when` ("while it runs", ...).
+// Reported once per set across the run's processes through the anchor block.
+void report_removals(AnchorBlock* b, const std::vector<Problem>& removals, const std::string& when,
+                     const std::string& consequence, Logger& log, int64_t now) {
+    if (removals.empty()) return;
+    bool report = true;
+    if (b) {
+        report = false;
+        for (const auto& p : removals) report |= anchor_note_removal(*b, p.set.identity.semid, now);
+    }
+    if (!report) return;
+    log.log(Level::Emerg, tag::kSetRemoved,
+            "semaphore set(s) of this server " + when + ": " + problem_list(removals) +
+                ". Likely causes: a cleanup script (`ipcs -s | grep ... | ipcrm`), systemd's "
+                "RemoveIPC= for User's unit, or logind's RemoveIPC=yes. " + consequence +
+                " Stop the cleanup, set RemoveIPC=no, consider SemGuardProtect On");
+}
+
+// Adds the removals (found now, and noted by any process in the anchor) to the record.
+void note_in_record(RunMemory& mem, AnchorBlock* b, const std::vector<Problem>& removals,
+                    int64_t now) {
+    std::vector<int> removed_ids;
+    for (const auto& p : removals) removed_ids.push_back(p.set.identity.semid);
+    if (b) {
+        const uint32_t n = std::min<uint32_t>(b->removal_count.load(), kAnchorMaxRemovals);
+        for (uint32_t i = 0; i < n; ++i) {
+            const int id = b->removed_semids[i].load();
+            if (std::find(removed_ids.begin(), removed_ids.end(), id) == removed_ids.end())
+                removed_ids.push_back(id);
+        }
+    }
+    for (int id : removed_ids) {
+        const bool known = std::any_of(mem.record.removed_outside.begin(),
+                                       mem.record.removed_outside.end(),
+                                       [id](const OutsideRemoval& r) { return r.semid == id; });
+        if (known) continue;
+        OutsideRemoval r;
+        r.semid = id;
+        r.detected_at = b && b->removal_detected_at.load() ? b->removal_detected_at.load() : now;
+        for (const auto& s : mem.record.sets)
+            if (s.identity.semid == id) r.type = s.type.empty() ? s.module : s.type;
+        mem.record.removed_outside.push_back(r);
+    }
+}
 
 }  // namespace
+
+bool parent_only_for(const SetInfo& recorded, const ChildIdentity& who) {
+    return who.uid != 0 && recorded.uid != who.uid && recorded.cuid != who.uid &&
+           !usable_by(recorded, who).empty() && (recorded.mode & 0066) == 0;
+}
+
+void retire_generation(RunMemory& mem, SemKernel& kernel, Logger& log, int64_t now) {
+    AnchorBlock* b = anchor_block(mem.anchor);
+    if (mem.started && mem.record.run.euid == 0) {
+        // Before httpd's cleanups remove this generation's sets: anything missing
+        // now was removed from outside, and a process-pool set (ssl-cache) that
+        // is not re-created would otherwise be forgotten by the restart.
+        std::vector<Problem> removals = find_problems(mem.record, kernel, nullptr);
+        report_removals(b, removals, "were removed from outside while it ran",
+                        "The restart re-creates the configuration's mutexes; a process-pool "
+                        "mutex (ssl-cache) stays unusable until a full restart.",
+                        log, now);
+        note_in_record(mem, b, removals, now);
+    }
+    if (b) b->retiring.store(1);
+}
 
 int child_check(const RunMemory& mem, SemKernel& kernel, const ChildIdentity& who, Logger& log,
                 int64_t now, bool at_exit) {
@@ -110,16 +171,10 @@ int child_check(const RunMemory& mem, SemKernel& kernel, const ChildIdentity& wh
 
     std::vector<Problem> removals, unusable;
     for (auto& p : problems) (p.removal ? removals : unusable).push_back(p);
-    bool report_removal = !removals.empty();
-    if (b && report_removal) {
-        report_removal = false;
-        for (const auto& p : removals)
-            report_removal |= anchor_note_removal(*b, p.set.identity.semid, now);
-    }
-    if (report_removal)
-        log.log(Level::Emerg, tag::kSetRemoved,
-                "semaphore set(s) of this server changed from outside while it runs: " +
-                    problem_list(removals) + kRemovalAdvice);
+    report_removals(b, removals, "changed from outside while it runs",
+                    "Processes that need them cannot lock them (prefork children exit with "
+                    "AH00144) until httpd is restarted.",
+                    log, now);
     uint32_t expected = 0;
     if (!unusable.empty() && (!b || b->unusable_reported.compare_exchange_strong(expected, 1)))
         log.log(Level::Emerg, tag::kSetUnusable,
@@ -145,34 +200,16 @@ void parent_exit(RunMemory& mem, SemKernel& kernel, RunProbe& probe, Logger& log
     // Before httpd's own cleanups remove the sets: anything missing now was
     // removed by someone else.
     std::vector<Problem> removals = find_problems(mem.record, kernel, nullptr);
-    bool report = !removals.empty();
-    if (b && report) {
-        report = false;
-        for (const auto& p : removals) report |= anchor_note_removal(*b, p.set.identity.semid, now);
-    }
-    if (report)
-        log.log(Level::Emerg, tag::kSetRemoved,
-                "semaphore set(s) of this server were removed from outside while it ran: " +
-                    problem_list(removals) + kRemovalAdvice);
+    report_removals(b, removals, "were removed from outside while it ran",
+                    "The server is stopping now; the next start creates new sets.", log, now);
+    note_in_record(mem, b, removals, now);
+    if (b) b->retiring.store(1);
 
-    std::vector<int> removed_ids;
-    for (const auto& p : removals) removed_ids.push_back(p.set.identity.semid);
-    if (b) {
-        const uint32_t n = std::min<uint32_t>(b->removal_count.load(), kAnchorMaxRemovals);
-        for (uint32_t i = 0; i < n; ++i) {
-            const int id = b->removed_semids[i].load();
-            if (std::find(removed_ids.begin(), removed_ids.end(), id) == removed_ids.end())
-                removed_ids.push_back(id);
-        }
-        b->retiring.store(1);
-    }
-    for (int id : removed_ids) {
-        OutsideRemoval r;
-        r.semid = id;
-        r.detected_at = b && b->removal_detected_at.load() ? b->removal_detected_at.load() : now;
-        for (const auto& s : mem.record.sets)
-            if (s.identity.semid == id) r.type = s.type;
-        mem.record.removed_outside.push_back(r);
+    // Every other process of the run gone: only the parent is attached to the anchor.
+    mem.children_gone_at_exit = false;
+    if (mem.record.run.anchor_shmid >= 0) {
+        auto a = probe.stat_anchor(mem.record.run.anchor_shmid);
+        mem.children_gone_at_exit = a && a.value() && a.value()->attached <= 1;
     }
     mem.record.phase = RunPhase::Stopped;
     mem.record.written_at = now;
@@ -183,5 +220,47 @@ void parent_exit(RunMemory& mem, SemKernel& kernel, RunProbe& probe, Logger& log
     }
 }
 
-}  // namespace semguard
+long sweep_at_stop(RunMemory& mem, SemKernel& kernel, Logger& log, int64_t now) {
+    if (!mem.started || !mem.children_gone_at_exit || mem.record.phase != RunPhase::Stopped)
+        return 0;
+    mem.children_gone_at_exit = false;  // once
+    std::vector<RecordedSet> kept;
+    std::vector<GrowthEntry> by_module;
+    std::vector<int> ids;
+    for (const auto& rec : mem.record.sets) {
+        const TypeKnowledge* k = knowledge_of(rec.type);
+        // httpd removes these itself with the process pool, right after this.
+        const bool httpd_removes = k && k->lifetime == Lifetime::Process;
+        auto live = kernel.stat_set(rec.identity.semid);
+        if (!live || !same_set(rec.identity, live.value())) continue;  // gone: nothing to keep
+        bool busy = false;
+        if (auto states = kernel.read_states(rec.identity.semid, rec.identity.nsems)) {
+            for (const auto& st : states.value()) busy |= st.waiting > 0 || st.waiting_zero > 0;
+        }
+        if (httpd_removes || busy || !kernel.remove_set(rec.identity.semid)) {
+            kept.push_back(rec);
+            continue;
+        }
+        ids.push_back(rec.identity.semid);
+        const std::string who = !rec.module.empty()
+                                    ? rec.module + " (outside httpd's Mutex table)"
+                                    : !rec.type.empty() ? rec.type : "unknown";
+        auto it = std::find_if(by_module.begin(), by_module.end(),
+                               [&](const GrowthEntry& g) { return g.module == who; });
+        if (it == by_module.end()) by_module.push_back({who, 1});
+        else ++it->sets;
+    }
+    if (ids.empty()) return 0;
+    std::string who;
+    for (const auto& g : by_module) who += (who.empty() ? "" : ", ") + g.module + ": " + std::to_string(g.sets);
+    log.log(Level::Notice, tag::kStopSweep,
+            "clean stop: every process of the run is gone; removed " + std::to_string(ids.size()) +
+                " set(s) that httpd's cleanups left behind (" + who + "): " + bounded_id_list(ids));
+    mem.stop_swept += static_cast<long>(ids.size());
+    mem.record.sets = kept;
+    mem.record.written_at = now;
+    save_record(mem, log);
+    return static_cast<long>(ids.size());
+}
 
+}  // namespace semguard

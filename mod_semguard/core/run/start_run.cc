@@ -68,7 +68,9 @@ bool reclaim_one(StartContext& c, const Record& rec, const std::string& where, b
     ReclaimSettings rs;
     rs.mode = c.in.settings.reclaim;
     rs.self = c.in.instance;
-    rs.report_post_mortem = latest;
+    // A parked or home record is of a run that was alive (or kept sets) when
+    // it was set aside: if it has crashed since, this is the first chance to say so.
+    rs.report_post_mortem = true;
     rs.record_path = where;
     ReclaimOutcome out = reclaim_previous_run(c.kernel, c.probe, rec, c.live.sets, rs, c.log);
     c.handled.insert(key_of(rec));
@@ -77,6 +79,7 @@ bool reclaim_one(StartContext& c, const Record& rec, const std::string& where, b
     for (auto& x : views_of(out.removed, old_pid)) v.reclaimed.push_back(x);
     for (auto& x : views_of(out.would_remove, old_pid)) v.would_reclaim.push_back(x);
     for (const auto& k : out.kept) v.kept.push_back({k.set.identity.semid, k.set.type, k.reason});
+    if (!latest && v.post_mortem.empty()) v.post_mortem = out.post_mortem;
     if (latest) {
         v.post_mortem = out.post_mortem;
         v.summary = out.run_verdict;
@@ -132,6 +135,7 @@ void reclaim_recorded_files(StartContext& c) {
         const bool unfinished = reclaim_one(c, rec, file, latest);
         // Keep the record of sets that are still there, or let it go.
         const bool foreign = rec.instance != c.in.instance;
+        if (latest && foreign) warn_shared_state_file(path, rec.instance, c.log);
         if (latest && unfinished && !foreign) {
             if (SysStatus st = park_state_file(path, rec.run); !st)
                 c.log.log(Level::Warn, tag::kStateUnwritable,
@@ -194,14 +198,11 @@ void list_lookalikes(StartContext& c) {
     }
     mem.startup.lookalikes = mem.lookalikes;
     if (mem.lookalikes.empty()) return;
-    std::string cmds;
-    for (int id : mem.lookalikes)
-        cmds += (cmds.empty() ? "" : "; ") + std::string("ipcs -s -i ") + std::to_string(id);
     c.log.log(Level::Info, tag::kLookalikes,
               std::to_string(mem.lookalikes.size()) +
                   " semaphore set(s) look like httpd's (no key, one semaphore, mode 600, "
-                  "owned by User) but are not this server's; they are left alone. Inspect: " +
-                  cmds);
+                  "owned by User) but are not this server's; they are left alone. Ids: " +
+                  bounded_id_list(mem.lookalikes) + "; inspect one with ipcs -s -i ID");
 }
 
 // The new run: its identity and its anchor, named on disk and in the anchor at once.
@@ -238,6 +239,14 @@ void open_run(StartContext& c) {
 }
 
 }  // namespace
+
+void warn_shared_state_file(const std::string& path, const InstanceIdentity& other, Logger& log) {
+    log.log(Level::Warn, tag::kStateShared,
+            "state file " + path + " holds the record of another server instance (ServerRoot " +
+                other.server_root + ", config " + other.config_file + ", PidFile " +
+                other.pid_file + "); the two overwrite each other's record, so a crash of either "
+                "cannot be reclaimed. Give each instance its own SemGuardStateFile");
+}
 
 Snapshot start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
                    Logger& log) {

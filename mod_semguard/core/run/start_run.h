@@ -15,4 +15,7 @@ namespace semguard {
 Snapshot start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
                    Logger& log);
 
+// SG0233: the state file at `path` holds `other` instance's record.
+void warn_shared_state_file(const std::string& path, const InstanceIdentity& other, Logger& log);
+
 }  // namespace semguard

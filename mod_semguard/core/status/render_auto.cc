@@ -79,8 +79,11 @@ std::string joined(const std::vector<T>& items, F&& field) {
 
 std::string set_line(const SetView& s) {
     std::string v = "type=" + token(s.type);
+    if (!s.module.empty()) v += " module=" + token(s.module);
     v += std::string(" present=") + (s.present && s.identity_ok ? "yes" : "no");
-    if (s.present && s.identity_ok) {
+    if (s.parent_only) {
+        v += " parent_only=yes mode=" + format_mode_octal(s.mode);
+    } else if (s.present && s.identity_ok) {
         v += " owner=" + token(s.owner.empty() ? std::to_string(s.uid) : s.owner);
         v += " group=" + token(s.group.empty() ? std::to_string(s.gid) : s.group);
         v += " mode=" + format_mode_octal(s.mode);
@@ -165,6 +168,11 @@ void render(std::string& out, const StatusModel& m, const RenderOptions& o) {
     w.number("Kept", static_cast<long long>(st.kept.size()));
     w.unsigned_number("ReclaimedTotal", st.reclaimed_total);
     w.unsigned_number("KeptTotal", st.kept_total);
+    if (!st.unvouched.empty())
+        w.raw("UnvouchedSets", joined(st.unvouched, [](int id) { return std::to_string(id); }));
+    for (const auto& g : m.restart_growth)
+        w.raw("RestartGrowth-" + key_part(g.module), std::to_string(g.sets));
+    w.number("RemovedOutsideSets", m.removed_outside_sets);
     w.number("LookalikeSets", static_cast<long long>(st.lookalikes.size()));
     if (!st.lookalikes.empty())
         w.raw("Lookalikes", joined(st.lookalikes, [](int id) { return std::to_string(id); }));

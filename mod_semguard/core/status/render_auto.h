@@ -14,11 +14,13 @@
 //   [HeadroomAdvice]
 //   Mutexes Mutex-<type>        the effective mechanism of each mutex
 //   SysVInUse (yes|no) Protection (on|off) Sets SetsMissing
-//   Set-<semid>                 type= present= owner= group= mode= nsems= value=
-//                               waiting= lastpid= otime= protected= (per-semaphore
-//                               fields comma-separated), or type= present=no reason=
+//   Set-<semid>                 type= [module=] present= owner= group= mode= nsems=
+//                               value= waiting= lastpid= otime= protected= (per-semaphore
+//                               fields comma-separated), or type= [module=] present=yes
+//                               parent_only=yes mode=, or type= present=no reason=
 //   [SetError-<semid>]          a failed read of that set
 //   ReclaimMode [StartupSummary] [PostMortem] Reclaimed WouldReclaim Kept
+//   [UnvouchedSets] [RestartGrowth-<module>] RemovedOutsideSets
 //   ReclaimedTotal KeptTotal LookalikeSets [Lookalikes]
 //   MutexSets-<type>... SetsOutsideMutexTable   sets each mutex type holds now
 //   Owners Owner-<name>... ("sets=N semaphores=N this_server=N httpd_like=N")

@@ -352,7 +352,7 @@ void set_rows(std::string& out, const SetView& s) {
     const std::string semid = std::to_string(s.semid);
     if (!s.present || !s.identity_ok) {
         out += "<tr class=\"missing\"><td class=\"num\">" + semid + "</td>";
-        type_cell(out, s.type);
+        type_cell(out, set_origin_text(s));
         out += "<td class=\"text\" colspan=\"" +
                std::to_string(kSemaphoreColumns + kSetColumnsAfter) + "\"><strong>";
         out += !s.present ? "missing</strong>: recorded by this server, but gone from the kernel "
@@ -373,10 +373,13 @@ void set_rows(std::string& out, const SetView& s) {
     const std::size_t rows = std::max<std::size_t>(1, s.semaphores.size() + (partial ? 1 : 0));
     const std::string rowspan = rows > 1 ? " rowspan=\"" + std::to_string(rows) + "\"" : "";
     out += "<tr><td class=\"num\"" + rowspan + ">" + semid + "</td>";
-    type_cell(out, s.type, rowspan.c_str());
+    type_cell(out, set_origin_text(s), rowspan.c_str());
     if (s.semaphores.empty()) {
         out += "<td class=\"text\" colspan=\"" + std::to_string(kSemaphoreColumns) + "\">";
-        if (!s.error.empty()) {
+        if (s.parent_only) {
+            out += "<strong>parent-only</strong>: present, kept by the parent for itself; "
+                   "children (which serve this page) cannot read it";
+        } else if (!s.error.empty()) {
             out += "<span class=\"alert\">could not be read:</span> ";
             esc(out, s.error);
         } else {
@@ -494,6 +497,33 @@ void startup_section(std::string& out, const StatusModel& m) {
             out += "</td></tr>\n";
         }
         out += "</table></div>\n";
+    }
+
+    if (!st.unvouched.empty()) {
+        out += "<h3>Sets not vouched for</h3>\n<p class=\"alert\">The module was enabled by a "
+               "reload. These sets were made by the running server before that and are not "
+               "recorded, so a crash would leave them behind; a full restart enrolls them: ";
+        for (std::size_t i = 0; i < st.unvouched.size(); ++i)
+            out += (i ? ", " : "") + std::to_string(st.unvouched[i]);
+        out += ".</p>\n";
+    }
+    if (!m.restart_growth.empty()) {
+        out += "<h3>Left behind at the last graceful restart</h3>\n<ul>\n";
+        for (const auto& g : m.restart_growth) {
+            out += "<li>";
+            esc(out, g.module);
+            out += ": " + std::to_string(g.sets) + " set(s)</li>\n";
+        }
+        out += "</ul>\n";
+    }
+    if (!m.removed_outside.empty()) {
+        out += "<h3>Removed from outside while this run ran</h3>\n<p class=\"alert\">";
+        for (std::size_t i = 0; i < m.removed_outside.size(); ++i) {
+            out += (i ? ", " : "") + std::to_string(m.removed_outside[i].semid) + " (";
+            esc(out, m.removed_outside[i].type.empty() ? "type unknown" : m.removed_outside[i].type);
+            out += ")";
+        }
+        out += "</p>\n";
     }
 
     out += "<h3>Look-alike sets</h3>\n";

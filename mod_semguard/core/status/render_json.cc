@@ -130,7 +130,9 @@ void sets(JsonWriter& w, const StatusModel& m) {
         w.begin_object();
         w.key("semid").integer(s.semid);
         w.key("type").string(s.type);
+        w.key("module").string(s.module);
         w.key("present").boolean(s.present);
+        w.key("parent_only").boolean(s.parent_only);
         w.key("identity_ok").boolean(s.identity_ok);
         w.key("uid").integer(s.uid);
         w.key("gid").integer(s.gid);
@@ -182,9 +184,32 @@ void startup(JsonWriter& w, const StartupView& st) {
     w.key("lookalikes").begin_array();
     for (int semid : st.lookalikes) w.integer(semid);
     w.end_array();
+    w.key("unvouched").begin_array();
+    for (int semid : st.unvouched) w.integer(semid);
+    w.end_array();
     w.key("reclaimed_total").unsigned_integer(st.reclaimed_total);
     w.key("kept_total").unsigned_integer(st.kept_total);
     w.end_object();
+}
+
+// Other modules' sets and removals from outside, across the run.
+void others(JsonWriter& w, const StatusModel& m) {
+    w.key("restart_growth").begin_array();
+    for (const auto& g : m.restart_growth) {
+        w.begin_object();
+        w.key("module").string(g.module);
+        w.key("sets").integer(g.sets);
+        w.end_object();
+    }
+    w.end_array();
+    w.key("removed_outside").begin_array();
+    for (const auto& r : m.removed_outside) {
+        w.begin_object();
+        w.key("semid").integer(r.semid);
+        w.key("type").string(r.type);
+        w.end_object();
+    }
+    w.end_array();
 }
 
 }  // namespace
@@ -208,6 +233,7 @@ std::string render_json(const StatusModel& model, const RenderOptions& options) 
         sets(w, model);
         startup(w, model.startup);
         diagnosis(w, model);
+        others(w, model);
         w.end_object();
         return out;
     } catch (...) {

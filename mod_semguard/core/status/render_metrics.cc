@@ -261,6 +261,14 @@ void diagnosis(std::string& out, const StatusModel& m) {
           m.diagnosis.removeipc_risk ? 1 : 0);
 }
 
+void others(std::string& out, const StatusModel& m) {
+    Family growth(out, "semguard_restart_growth_sets", "gauge",
+                  "Sets a module's mutexes added at the last graceful restart and left behind.");
+    for (const auto& g : m.restart_growth) growth.sample({{"module", g.module}}, g.sets);
+    gauge(out, "semguard_removed_outside_sets",
+          "Sets of this run found removed from outside while it ran.", m.removed_outside_sets);
+}
+
 }  // namespace
 
 std::string render_metrics(const StatusModel& model, const RenderOptions& options) noexcept {
@@ -277,6 +285,7 @@ std::string render_metrics(const StatusModel& model, const RenderOptions& option
         sets(out, model);
         startup(out, model.startup);
         diagnosis(out, model);
+        others(out, model);
         return out;
     } catch (...) {
         return std::string();

@@ -28,6 +28,8 @@
 //   semguard_owner_sets{owner}, semguard_owner_semaphores{owner}
 //                                                 SysV use by owner (top 10 + "others")
 //   semguard_removeipc_risk                       1 when logind's RemoveIPC can remove the sets
+//   semguard_restart_growth_sets{module}          left behind at the last graceful restart
+//   semguard_removed_outside_sets                 sets of this run removed from outside
 #pragma once
 
 #include <string>

@@ -1,5 +1,6 @@
 #include "status/status_collect.h"
 
+#include <cerrno>
 #include <set>
 
 #include "diagnosis/owners.h"
@@ -81,10 +82,17 @@ SetView set_view(const RecordedSet& rec, SemKernel& kernel, RunProbe& probe, pid
     SetView v;
     v.semid = rec.identity.semid;
     v.type = rec.type;
+    v.module = rec.module;
     v.is_protected = rec.is_protected;
     SetInfo info = rec.identity;
     auto now = kernel.stat_set(rec.identity.semid);
-    if (!now) {
+    const uid_t reader = probe.effective_uid();
+    if (!now && now.error().code == EACCES && reader != 0 && rec.identity.uid != reader &&
+        rec.identity.cuid != reader && (rec.identity.mode & 0066) == 0) {
+        // Kept by the parent for itself: this process (a child) was never
+        // granted access, so it cannot look; the parent's guard checks it.
+        v.parent_only = true;
+    } else if (!now) {
         v.present = false;
         v.error = now.error().describe();
     } else {
@@ -99,7 +107,7 @@ SetView set_view(const RecordedSet& rec, SemKernel& kernel, RunProbe& probe, pid
     v.nsems = info.nsems;
     v.otime = info.otime;
     v.ctime = info.ctime;
-    if (v.present && v.identity_ok) {
+    if (v.present && v.identity_ok && !v.parent_only) {
         auto states = kernel.read_states(info.semid, info.nsems);
         if (!states) {
             v.error = states.error().describe();
@@ -194,6 +202,9 @@ StatusModel collect_status(const RunMemory& mem, SemKernel& kernel, RunProbe& pr
     m.startup = mem.startup;
     m.startup.reclaimed_total = mem.reclaimed_total;
     m.startup.kept_total = mem.kept_total;
+    for (const auto& g : mem.restart_growth) m.restart_growth.push_back({g.module, g.sets});
+    m.removed_outside_sets = static_cast<long>(mem.record.removed_outside.size());
+    for (const auto& r : mem.record.removed_outside) m.removed_outside.push_back({r.semid, r.type});
     return m;
 }
 

@@ -35,6 +35,7 @@ struct SemaphoreView {
 struct SetView {
     int semid = -1;
     std::string type;          // "" = unknown
+    std::string module;        // the creating module when the type is not in httpd's table
     uid_t uid = 0;
     gid_t gid = 0;
     std::string owner;         // user name, or the number
@@ -46,6 +47,7 @@ struct SetView {
     bool present = true;       // false: recorded but gone from the kernel
     bool identity_ok = true;   // false: the id now names some other set
     bool is_protected = false;
+    bool parent_only = false;  // the parent keeps it for itself: this child cannot read it
     std::vector<SemaphoreView> semaphores;
     std::string error;         // a failed read, described
 };
@@ -96,6 +98,19 @@ struct StatusModel {
     std::vector<OwnerView> owners;  // empty when the sets could not be listed
     long owner_count = 0;           // distinct owners, before the "others" fold
     DiagnosisView diagnosis;
+
+    // Other modules' sets
+    struct Growth {
+        std::string module;
+        long sets = 0;
+    };
+    std::vector<Growth> restart_growth;  // left behind at the last graceful restart
+    long removed_outside_sets = 0;       // sets of this run found removed from outside
+    struct Removed {
+        int semid = -1;
+        std::string type;  // type or module, "" unknown
+    };
+    std::vector<Removed> removed_outside;
 };
 
 }  // namespace semguard

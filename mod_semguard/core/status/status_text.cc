@@ -136,4 +136,10 @@ std::string mechanisms_in_use(const StatusModel& model) {
     return out;
 }
 
+std::string set_origin_text(const SetView& s) {
+    if (!s.type.empty()) return s.type;
+    if (!s.module.empty()) return s.module + ", outside httpd's Mutex table";
+    return "";
+}
+
 }  // namespace semguard

@@ -34,6 +34,10 @@ const char* semaphore_state_key(int value);
 // "(alive, ours)", "(alive, not ours)" or "(gone)"; "" when no pid was recorded.
 const char* last_pid_note(const SemaphoreView& sem);
 
+// A set's origin in words: its type, else "mod_x.c, outside httpd's Mutex table"
+// when the creating module is known, else "" (shown as unknown).
+std::string set_origin_text(const SetView& s);
+
 // used / limit in percent, or a negative number when the limit is unknown (<= 0).
 double usage_percent(long used, long limit);
 
