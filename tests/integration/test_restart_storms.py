@@ -359,7 +359,17 @@ def compare_storms(kind, rounds, tolerance):
     stock_noise = sorted(log_noise(stock))
     if set(stock_noise) - {"AH01882"}:
         print("    stock httpd logged by itself: %s (allowed for the module too)" % ", ".join(stock_noise))
-    ours.assert_log_clean(allowed=[n + ":" for n in stock_noise])
+    allowed = [n + ":" for n in stock_noise]
+    if kind == "restart":
+        # httpd's prefork runs its child cleanup and exit() inside the SIGHUP
+        # handler: a child still starting up, interrupted inside malloc(), then
+        # aborts in free() ("free(): corrupted ...", AH00052 exit signal Abort).
+        # Reproduced with stock httpd and no module; no mod_semguard frame is on
+        # that stack (tests/integration/soak_hard_restart_abort.py, and the
+        # README of this folder).
+        allowed += [r"^free\(\): ", r"^malloc\(\): ", r"^corrupted double-linked list",
+                    r"^double free or corruption"]
+    ours.assert_log_clean(allowed=allowed)
 
 
 # --------------------------------------------------------------------------

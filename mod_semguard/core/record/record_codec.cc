@@ -339,7 +339,8 @@ Problem read_row(const char* kind, const Field<Owner> (&fields)[N], const Fields
     if (f.count < required + 1 || f.count > N + 1)
         return std::string(kind) + " line has " + std::to_string(f.count) + " fields, expected " +
                std::to_string(required + 1) +
-               (required == N ? std::string() : " to " + std::to_string(N + 1));
+               (required == N ? std::string()
+                              : (N - required == 1 ? " or " : " to ") + std::to_string(N + 1));
     for (size_t i = 0; i + 1 < f.count; ++i) {
         FieldReader io(f.at[i + 1], fields[i].name);
         fields[i].read(io, out);

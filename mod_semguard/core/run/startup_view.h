@@ -29,6 +29,7 @@ struct StartupView {
     std::vector<ReclaimedView> would_reclaim;  // DryRun
     std::vector<KeptView> kept;
     std::vector<int> lookalikes;               // semids that look like httpd's but are not ours
+    std::vector<int> unvouched;                // enabled by a reload: sets not vouched for
     std::string post_mortem;   // how the previous run ended, "" if it ended cleanly
     uint64_t reclaimed_total = 0;  // since this parent started
     uint64_t kept_total = 0;
