@@ -61,6 +61,7 @@ def schema_fields(schema):
         "startup": defs["startup"],
         "startup.reclaimed[] and startup.would_reclaim[]": defs["reclaimed_set"],
         "startup.kept[]": defs["kept_set"],
+        "owners": defs["owner"], "removeipc": defs["removeipc"],
     }
     return {k: set(v["properties"]) for k, v in names.items()}
 
