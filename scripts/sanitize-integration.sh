@@ -56,7 +56,10 @@ mkdir -p "$build"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEMGUARD_SANITIZE=ON \
     -DSEMGUARD_BUILD_TESTS=ON >"$build/configure.log" 2>&1 ||
     { cat "$build/configure.log"; die "cmake configure failed"; }
-cmake --build "$build" -j "$jobs" --target mod_semguard || die "build of mod_semguard failed"
+# The module, and the tools the integration tests run (test_diagnosis's
+# seccomp wrapper that makes semget fail).
+cmake --build "$build" -j "$jobs" --target mod_semguard semguard_deny_semget ||
+    die "build of mod_semguard or semguard_deny_semget failed"
 so="$build/module/mod_semguard.so"
 [ -f "$so" ] || die "no $so"
 
