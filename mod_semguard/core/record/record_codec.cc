@@ -282,6 +282,10 @@ const Field<Record> kHeader[] = {
                   [](auto& io, auto& r) { io.number(r.run.anchor_creator, 0, kMaxPid); }),
     field<Record>("run.anchor_ctime", [](auto& io, auto& r) { io.time(r.run.anchor_ctime); }),
     field<Record>("run.started_at", [](auto& io, auto& r) { io.time(r.run.started_at); }),
+    // The IPC namespace the run's ids belong to; older files lack it.
+    optional_field<Record>(
+        "run.ipc_ns", [](auto& io, auto& r) { io.number(r.run.ipc_namespace, 1, UINT64_MAX); },
+        [](const Record& r) { return r.run.ipc_namespace != 0; }),
     field<Record>("phase", [](auto& io, auto& r) { io.phase(r.phase); }),
     field<Record>("generation", [](auto& io, auto& r) { io.number(r.generation, 0, LONG_MAX); }),
     field<Record>("written_at", [](auto& io, auto& r) { io.time(r.written_at); }),
@@ -420,7 +424,6 @@ private:
     Problem read_line(size_t number, const Fields& f) {
         const std::string_view what = f.at[0];
         if (what == "set") return read_set_line(number, f);
-        if (what == "run.ipc_ns") return read_ipc_ns_line(number, f);
         if (what == "removed") return read_removed_line(f);
         for (size_t i = 0; i < kHeaderKeyCount; ++i) {
             if (what == kHeader[i].name) return read_header_line(number, i, f);
@@ -439,16 +442,6 @@ private:
         FieldReader io(f.at[1], kHeader[index].name);
         kHeader[index].read(io, record_);
         return io.problem;
-    }
-
-    // Optional (older files lack it): the IPC namespace the run's ids belong to.
-    Problem read_ipc_ns_line(size_t number, const Fields& f) {
-        if (in_body_) return std::string("run.ipc_ns after the set lines (the header comes first)");
-        if (ipc_ns_line_ != 0)
-            return "duplicate run.ipc_ns (first on line " + std::to_string(ipc_ns_line_) + ")";
-        if (f.count != 2) return std::string("run.ipc_ns needs exactly one value");
-        ipc_ns_line_ = number;
-        return read_number<uint64_t>(f.at[1], "run.ipc_ns", 1, UINT64_MAX, record_.run.ipc_namespace);
     }
 
     Problem read_set_line(size_t number, const Fields& f) {
@@ -490,7 +483,7 @@ private:
         if (next != text_.size()) return DecodeError{number + 1, "data after the end line"};
 
         for (size_t i = 0; i < kHeaderKeyCount; ++i) {
-            if (header_line_[i] == 0)
+            if (header_line_[i] == 0 && !kHeader[i].present)
                 return DecodeError{0, std::string(kHeader[i].name) + " is missing"};
         }
         // Without a creator the anchor cannot prove anything about the run.
@@ -512,7 +505,6 @@ private:
     Record record_;
     std::array<size_t, kHeaderKeyCount> header_line_{};  // 0: not seen yet
     bool in_body_ = false;
-    size_t ipc_ns_line_ = 0;
     std::unordered_map<int, size_t> semid_line_;  // bounded by kMaxRecordedSets
 };
 
@@ -540,13 +532,11 @@ std::string encode(const Record& r) {
     LineWriter w;
     w.line(std::string(kMagic) + std::to_string(kStateFormatVersion));
     for (const auto& key : kHeader) {
+        if (key.present && !key.present(r)) continue;  // an optional key without a value
         std::string line = std::string(key.name) + " ";
         FieldWriter io(line);
         key.write(io, r);
         w.line(line);
-        // The one optional header key (older files lack it), after the key it follows.
-        if (std::string_view(key.name) == "run.started_at" && r.run.ipc_namespace != 0)
-            w.line("run.ipc_ns " + std::to_string(r.run.ipc_namespace));
     }
     w.line(legend("set", kSetFields));
     for (const RecordedSet& s : r.sets) w.line(row_line("set", kSetFields, s));
