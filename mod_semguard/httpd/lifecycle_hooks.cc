@@ -88,7 +88,7 @@ apr_status_t generation_end_cleanup(void* data) {
         if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_EXITING)
             parent_exit(run_memory(), g_kernel, g_probe, log, wall_clock());
         else
-            retire_generation(run_memory(), g_kernel, log, wall_clock());
+            retire_generation(run_memory(), g_kernel, g_probe, log, wall_clock());
         return 0;
     });
     return APR_SUCCESS;
@@ -197,7 +197,7 @@ void child_exit_check() {
     if (!g_child_server) return;
     guarded<int>(g_child_server, "child exit check", 0, [] {
         HttpdLogger log(g_child_server);
-        child_check(run_memory(), g_kernel, child_identity(), log, wall_clock(), true);
+        child_check(run_memory(), g_kernel, g_probe, child_identity(), log, wall_clock(), true);
         return 0;
     });
 }
@@ -206,7 +206,7 @@ void child_init_hook(apr_pool_t*, server_rec* s) {
     guarded<int>(s, "child check", 0, [&] {
         HttpdLogger log(s);
         g_child_server = s;
-        child_check(run_memory(), g_kernel, child_identity(), log, wall_clock(), false);
+        child_check(run_memory(), g_kernel, g_probe, child_identity(), log, wall_clock(), false);
         atexit(child_exit_check);
         return 0;
     });

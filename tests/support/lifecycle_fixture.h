@@ -154,7 +154,7 @@ protected:
 
     // httpd clears pconf: the generation's config-lifetime sets go.
     void clear_pconf(RunMemory& mem, const PassSets& made) {
-        retire_generation(mem, kernel_, log_, clock_->now());
+        retire_generation(mem, kernel_, probe_, log_, clock_->now());
         if (made.accept >= 0) {
             ASSERT_TRUE(kernel_.remove_set(made.accept).ok());
         }

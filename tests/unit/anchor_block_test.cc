@@ -70,30 +70,26 @@ TEST(AnchorBlock, InitOverAnOldBlockResetsEverything) {
     EXPECT_EQ(b->removed_semids[0].load(), -1);
 }
 
-TEST(AnchorNoteRemoval, ReportsExactlyOnce) {
+TEST(AnchorNoteRemoval, NotesEachSetOnceAndKeepsTheFirstTime) {
     Segment seg;
     anchor_init(seg.memory(), 1);
     AnchorBlock& b = *anchor_block(seg.memory());
-    EXPECT_TRUE(anchor_note_removal(b, 98304, 1700000100));
-    // The same set seen by another child, and another set: noted, not reported.
-    EXPECT_FALSE(anchor_note_removal(b, 98304, 1700000101));
-    EXPECT_FALSE(anchor_note_removal(b, 131073, 1700000102));
+    anchor_note_removal(b, 98304, 1700000100);
+    // The same set seen by another child, and another set.
+    anchor_note_removal(b, 98304, 1700000101);
+    anchor_note_removal(b, 131073, 1700000102);
     EXPECT_EQ(b.removal_count.load(), 2u) << "the same semid is noted once";
     EXPECT_EQ(b.removed_semids[0].load(), 98304);
     EXPECT_EQ(b.removed_semids[1].load(), 131073);
     EXPECT_EQ(b.removed_semids[2].load(), -1);
     EXPECT_EQ(b.removal_detected_at.load(), 1700000100) << "the first detection's time stays";
-    EXPECT_EQ(b.removal_reported.load(), 1u);
 }
 
 TEST(AnchorNoteRemoval, FillBeyondSixteen) {
     Segment seg;
     anchor_init(seg.memory(), 1);
     AnchorBlock& b = *anchor_block(seg.memory());
-    int reported = 0;
-    for (int i = 0; i < kAnchorMaxRemovals + 4; ++i)
-        reported += anchor_note_removal(b, 1000 + i, 50 + i) ? 1 : 0;
-    EXPECT_EQ(reported, 1);
+    for (int i = 0; i < kAnchorMaxRemovals + 4; ++i) anchor_note_removal(b, 1000 + i, 50 + i);
     for (int i = 0; i < kAnchorMaxRemovals; ++i) EXPECT_EQ(b.removed_semids[i].load(), 1000 + i);
     EXPECT_GE(b.removal_count.load(), static_cast<uint32_t>(kAnchorMaxRemovals));
     // Memory next to the block is never written.
@@ -101,9 +97,37 @@ TEST(AnchorNoteRemoval, FillBeyondSixteen) {
     for (size_t i = 0; i < 64; ++i) EXPECT_EQ(after[i], 0) << i;
     // Known ids among the first sixteen are still recognised.
     const uint32_t count = b.removal_count.load();
-    EXPECT_FALSE(anchor_note_removal(b, 1000, 99));
+    anchor_note_removal(b, 1000, 99);
     EXPECT_EQ(b.removal_count.load(), count);
     EXPECT_EQ(b.removal_detected_at.load(), 50);
+}
+
+// ---- once-per-run report claims ------------------------------------------------------
+
+TEST(AnchorClaimReport, OneClaimantWhileItLivesThenDoneForGood) {
+    std::atomic<uint32_t> claim{0};
+    auto alive = [](pid_t) { return true; };
+    EXPECT_TRUE(anchor_claim_report(claim, 101, alive));
+    EXPECT_FALSE(anchor_claim_report(claim, 102, alive)) << "the holder lives: it writes";
+    EXPECT_FALSE(anchor_claim_report(claim, 101, alive)) << "the holder itself: said already";
+    anchor_report_written(claim);
+    auto dead = [](pid_t) { return false; };
+    EXPECT_FALSE(anchor_claim_report(claim, 103, dead)) << "written: nobody says it again";
+}
+
+TEST(AnchorClaimReport, AClaimantKilledBeforeWritingIsTakenOver) {
+    // A child claimed the report and was SIGKILLed before its line was out.
+    std::atomic<uint32_t> claim{0};
+    ASSERT_TRUE(anchor_claim_report(claim, 201, [](pid_t) { return true; }));
+    std::vector<pid_t> asked;
+    auto gone = [&](pid_t pid) {
+        asked.push_back(pid);
+        return false;
+    };
+    EXPECT_TRUE(anchor_claim_report(claim, 202, gone));
+    EXPECT_EQ(asked, std::vector<pid_t>{201});
+    EXPECT_EQ(claim.load(), 202u);
+    EXPECT_FALSE(anchor_claim_report(claim, 203, [](pid_t pid) { return pid == 202; }));
 }
 
 TEST(AnchorNoteRemoval, DetectionTimeZeroIsReplacedByTheNextOne) {

@@ -15,8 +15,8 @@ TEST_F(LifecycleTest, ChildCheckFindsNothingWrongNormally) {
     PassSets s = start_server();
     fork_children(s);
     const RunMemory child = mem_;  // what fork gave the child
-    EXPECT_EQ(child_check(child, kernel_, www_child(), log_, clock_->now(), false), 0);
-    EXPECT_EQ(child_check(child, kernel_, www_child(), log_, clock_->now(), true), 0);
+    EXPECT_EQ(child_check(child, kernel_, probe_, www_child(), log_, clock_->now(), false), 0);
+    EXPECT_EQ(child_check(child, kernel_, probe_, www_child(), log_, clock_->now(), true), 0);
     EXPECT_EQ(log_.count(tag::kSetRemoved), 0u) << log_.dump();
     EXPECT_EQ(log_.count(tag::kSetUnusable), 0u) << log_.dump();
 }
@@ -28,15 +28,15 @@ TEST_F(LifecycleTest, RemovedSetIsReportedOnceForTheWholeRun) {
     const RunMemory child_a = mem_;
     const RunMemory child_b = mem_;
     log_.clear();
-    EXPECT_EQ(child_check(child_a, kernel_, www_child(), log_, clock_->now(), false), 1);
+    EXPECT_EQ(child_check(child_a, kernel_, probe_, www_child(), log_, clock_->now(), false), 1);
     ASSERT_EQ(log_.count(tag::kSetRemoved), 1u) << log_.dump();
     EXPECT_EQ(log_.first(tag::kSetRemoved).level, Level::Emerg);
     EXPECT_TRUE(log_.has(tag::kSetRemoved, "set " + std::to_string(s.map) + " (rewrite-map) removed"))
         << log_.dump();
     EXPECT_TRUE(log_.has(tag::kSetRemoved, "RemoveIPC")) << log_.dump();
     // Another child, and the same child at exit: found, not said again.
-    EXPECT_EQ(child_check(child_b, kernel_, www_child(), log_, clock_->now(), false), 1);
-    EXPECT_EQ(child_check(child_a, kernel_, www_child(), log_, clock_->now(), true), 1);
+    EXPECT_EQ(child_check(child_b, kernel_, probe_, www_child(), log_, clock_->now(), false), 1);
+    EXPECT_EQ(child_check(child_a, kernel_, probe_, www_child(), log_, clock_->now(), true), 1);
     EXPECT_EQ(log_.count(tag::kSetRemoved), 1u) << log_.dump();
 
     // The parent's exit records it for the post-mortem without a second SG0301.
@@ -76,7 +76,7 @@ TEST_F(LifecycleTest, NoReportWhileTheParentRetiresTheGeneration) {
     const RunMemory child = mem_;
     clear_pconf(mem_, s);  // graceful restart: the parent removes them itself
     log_.clear();
-    EXPECT_EQ(child_check(child, kernel_, www_child(), log_, clock_->now(), true), 0);
+    EXPECT_EQ(child_check(child, kernel_, probe_, www_child(), log_, clock_->now(), true), 0);
     EXPECT_TRUE(log_.empty()) << log_.dump();
 }
 
@@ -89,7 +89,7 @@ TEST_F(LifecycleTest, ChildOfAnOlderGenerationSaysNothing) {
     pass(PassKind::Restart, 2, kParentPid, s2);
     log_.clear();
     // The old child exits after the restart: its generation's sets are gone, rightly.
-    EXPECT_EQ(child_check(old_child, kernel_, www_child(), log_, clock_->now(), true), 0);
+    EXPECT_EQ(child_check(old_child, kernel_, probe_, www_child(), log_, clock_->now(), true), 0);
     EXPECT_TRUE(log_.empty()) << log_.dump();
 }
 
@@ -100,14 +100,52 @@ TEST_F(LifecycleTest, SetMadeUnusableFromOutsideIsReportedOnce) {
     ASSERT_TRUE(kernel_.set_owner(s.accept, 0, 0, 0600).ok());  // ipcs -s ... chown root
     const RunMemory child = mem_;
     log_.clear();
-    EXPECT_EQ(child_check(child, kernel_, www_child(), log_, clock_->now(), false), 1);
+    EXPECT_EQ(child_check(child, kernel_, probe_, www_child(), log_, clock_->now(), false), 1);
     ASSERT_EQ(log_.count(tag::kSetUnusable), 1u) << log_.dump();
     EXPECT_EQ(log_.first(tag::kSetUnusable).level, Level::Emerg);
     EXPECT_TRUE(log_.has(tag::kSetUnusable, std::to_string(s.accept) + " (mpm-accept)")) << log_.dump();
     EXPECT_TRUE(log_.has(tag::kSetUnusable, "uid 33")) << log_.dump();
     EXPECT_EQ(log_.count(tag::kSetRemoved), 0u) << "not a removal\n" << log_.dump();
-    EXPECT_EQ(child_check(child, kernel_, www_child(), log_, clock_->now(), false), 1);
+    EXPECT_EQ(child_check(child, kernel_, probe_, www_child(), log_, clock_->now(), false), 1);
     EXPECT_EQ(log_.count(tag::kSetUnusable), 1u) << log_.dump();
+}
+
+// Every child killed at once (kill -9, as an operator does) can catch the one
+// that claimed the report before it wrote its line: the next child says it.
+TEST_F(LifecycleTest, ReportsOfAChildKilledWhileWritingAreTakenOver) {
+    PassSets s = start_server();
+    fork_children(s);
+    clock_->advance(1);
+    ASSERT_TRUE(kernel_.set_owner(s.accept, 0, 0, 0600).ok());
+    ASSERT_TRUE(kernel_.remove_set(s.map).ok());
+    AnchorBlock* b = anchor_block(mem_.anchor);
+    ASSERT_NE(b, nullptr);
+    const pid_t killed = 4999;  // claimed both reports, then died: not a live process
+    b->unusable_reported.store(static_cast<uint32_t>(killed));
+    b->removal_reported.store(static_cast<uint32_t>(killed));
+    const RunMemory child = mem_;
+    log_.clear();
+    EXPECT_EQ(child_check(child, kernel_, probe_, www_child(), log_, clock_->now(), false), 2);
+    EXPECT_EQ(log_.count(tag::kSetUnusable), 1u) << log_.dump();
+    EXPECT_EQ(log_.count(tag::kSetRemoved), 1u) << log_.dump();
+    EXPECT_EQ(child_check(child, kernel_, probe_, www_child(), log_, clock_->now(), false), 2);
+    EXPECT_EQ(log_.count(tag::kSetUnusable), 1u) << "written once, then never again\n" << log_.dump();
+    EXPECT_EQ(log_.count(tag::kSetRemoved), 1u) << log_.dump();
+}
+
+// A claimant that is still alive writes its own line: nobody doubles it.
+TEST_F(LifecycleTest, ALiveClaimantIsNotDoubled) {
+    PassSets s = start_server();
+    fork_children(s);
+    clock_->advance(1);
+    ASSERT_TRUE(kernel_.set_owner(s.accept, 0, 0, 0600).ok());
+    AnchorBlock* b = anchor_block(mem_.anchor);
+    ASSERT_NE(b, nullptr);
+    b->unusable_reported.store(static_cast<uint32_t>(kChildA));  // alive, still writing
+    const RunMemory child = mem_;
+    log_.clear();
+    EXPECT_EQ(child_check(child, kernel_, probe_, www_child(), log_, clock_->now(), false), 1);
+    EXPECT_EQ(log_.count(tag::kSetUnusable), 0u) << log_.dump();
 }
 
 TEST_F(LifecycleTest, ChangeFromOutsideThatStillAllowsUseIsFine) {
@@ -116,7 +154,7 @@ TEST_F(LifecycleTest, ChangeFromOutsideThatStillAllowsUseIsFine) {
     ASSERT_TRUE(kernel_.set_owner(s.accept, kWww, kWwwGroup, 0666).ok());
     const RunMemory child = mem_;
     log_.clear();
-    EXPECT_EQ(child_check(child, kernel_, www_child(), log_, clock_->now(), false), 0);
+    EXPECT_EQ(child_check(child, kernel_, probe_, www_child(), log_, clock_->now(), false), 0);
     EXPECT_TRUE(log_.empty()) << log_.dump();
 }
 
@@ -132,7 +170,7 @@ TEST_F(LifecycleTest, SetRemodedFromOutsideIsNoRemovalAtExit) {
     ASSERT_TRUE(kernel_.set_owner(s.accept, kWww, kWwwGroup, 0666).ok());
     const RunMemory child = mem_;
     log_.clear();
-    child_check(child, kernel_, www_child(), log_, clock_->now(), /*at_exit=*/true);
+    child_check(child, kernel_, probe_, www_child(), log_, clock_->now(), /*at_exit=*/true);
     EXPECT_EQ(log_.count(tag::kSetRemoved), 0u) << log_.dump();
     parent_exit(mem_, kernel_, probe_, log_, clock_->now());
     EXPECT_EQ(log_.count(tag::kSetRemoved), 0u) << log_.dump();
@@ -146,7 +184,7 @@ TEST_F(LifecycleTest, ReadWithoutAlterIsNotUsable) {
     ASSERT_TRUE(kernel_.set_owner(s.accept, 0, kWwwGroup, 0640).ok());
     const RunMemory child = mem_;
     log_.clear();
-    EXPECT_EQ(child_check(child, kernel_, www_child(), log_, clock_->now(), false), 1);
+    EXPECT_EQ(child_check(child, kernel_, probe_, www_child(), log_, clock_->now(), false), 1);
     EXPECT_TRUE(log_.has(tag::kSetUnusable, "mode 640")) << log_.dump();
 }
 
@@ -188,7 +226,7 @@ TEST_F(LifecycleTest, RestartBegunDuringTheCheckIsNoRemoval) {
     // sees the parent retiring and removing the generation's sets.
     RacingKernel racing(kernel_, [&] { clear_pconf(mem_, s); });
     log_.clear();
-    EXPECT_EQ(child_check(child, racing, www_child(), log_, clock_->now(), true), 0);
+    EXPECT_EQ(child_check(child, racing, probe_, www_child(), log_, clock_->now(), true), 0);
     EXPECT_TRUE(log_.empty()) << log_.dump();
 }
 
@@ -197,12 +235,12 @@ TEST_F(LifecycleTest, ChildRunningAsRootCanUseAnything) {
     clock_->advance(1);
     ASSERT_TRUE(kernel_.set_owner(s.accept, 0, 0, 0600).ok());
     const RunMemory child = mem_;
-    EXPECT_EQ(child_check(child, kernel_, ChildIdentity{0, 0, {}}, log_, clock_->now(), false), 0);
+    EXPECT_EQ(child_check(child, kernel_, probe_, ChildIdentity{0, 0, {}}, log_, clock_->now(), false), 0);
 }
 
 TEST_F(LifecycleTest, ChildCheckBeforeAnyStartIsQuiet) {
     RunMemory empty;
-    EXPECT_EQ(child_check(empty, kernel_, www_child(), log_, clock_->now(), false), 0);
+    EXPECT_EQ(child_check(empty, kernel_, probe_, www_child(), log_, clock_->now(), false), 0);
     EXPECT_TRUE(log_.empty());
 }
 
@@ -226,7 +264,7 @@ TEST_F(LifecycleTest, ProtectReownsEverySetToRootAndGroup) {
     // The children still lock through the group, and nothing is reported.
     fork_children(s);
     const RunMemory child = mem_;
-    EXPECT_EQ(child_check(child, kernel_, www_child(), log_, clock_->now(), false), 0);
+    EXPECT_EQ(child_check(child, kernel_, probe_, www_child(), log_, clock_->now(), false), 0);
     EXPECT_EQ(log_.count(tag::kProtectFailed), 0u) << log_.dump();
     // Protected sets are not look-alikes of anyone.
     EXPECT_TRUE(find_lookalikes(kernel_.list_sets().value(), kWww, {}).empty());

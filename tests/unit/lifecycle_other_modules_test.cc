@@ -190,13 +190,13 @@ TEST_F(OtherModulesTest, ParentOnlySetRaisesNoAlarmButAChangedOneDoes) {
 
     const ChildIdentity child{kWww, kWwwGroup, {}};
     log_.clear();
-    EXPECT_EQ(child_check(mem_, kernel_, child, log_, clock_->now(), false), 0) << log_.dump();
+    EXPECT_EQ(child_check(mem_, kernel_, probe_, child, log_, clock_->now(), false), 0) << log_.dump();
     EXPECT_EQ(log_.count(tag::kSetUnusable), 0u);
 
     // The set handed to the children re-owned to root from outside: SG0302 stays.
     clock_->advance(1);
     ASSERT_TRUE(kernel_.set_owner(handed, 0, 0, 0600).ok());
-    EXPECT_EQ(child_check(mem_, kernel_, child, log_, clock_->now(), false), 1);
+    EXPECT_EQ(child_check(mem_, kernel_, probe_, child, log_, clock_->now(), false), 1);
     EXPECT_EQ(log_.count(tag::kSetUnusable), 1u) << log_.dump();
 }
 

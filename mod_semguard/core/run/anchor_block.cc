@@ -96,7 +96,7 @@ bool anchor_of_instance(const std::vector<unsigned char>& copy, const std::strin
     return digest == b->instance;
 }
 
-bool anchor_note_removal(AnchorBlock& b, int semid, int64_t now) {
+void anchor_note_removal(AnchorBlock& b, int semid, int64_t now) {
     bool known = false;
     const uint32_t n = b.removal_count.load();
     for (uint32_t i = 0; i < n && i < kAnchorMaxRemovals; ++i)
@@ -107,8 +107,20 @@ bool anchor_note_removal(AnchorBlock& b, int semid, int64_t now) {
     }
     int64_t zero = 0;
     b.removal_detected_at.compare_exchange_strong(zero, now);
-    uint32_t expected = 0;
-    return b.removal_reported.compare_exchange_strong(expected, 1);
 }
+
+bool anchor_claim_report(std::atomic<uint32_t>& claim, pid_t self,
+                         const std::function<bool(pid_t)>& holder_alive) {
+    const auto me = static_cast<uint32_t>(self);
+    uint32_t seen = 0;
+    if (claim.compare_exchange_strong(seen, me)) return true;
+    if (seen == kReportWritten || seen == me) return false;
+    // A pid reused since the holder died reads as alive: the report is then
+    // lost, as it was before takeovers existed; never said twice.
+    if (holder_alive(static_cast<pid_t>(seen))) return false;
+    return claim.compare_exchange_strong(seen, me);
+}
+
+void anchor_report_written(std::atomic<uint32_t>& claim) { claim.store(kReportWritten); }
 
 }  // namespace semguard

@@ -5,9 +5,12 @@
 // outside has already been reported (so only one process says it).
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,8 +34,8 @@ struct AnchorBlock {
     char instance[17];                            // InstanceIdentity::digest(), NUL-terminated
     std::atomic<int64_t> live_generation;         // whose recorded sets must exist
     std::atomic<uint32_t> retiring;               // the parent is removing them itself
-    std::atomic<uint32_t> removal_reported;       // 0 until one process reported
-    std::atomic<uint32_t> unusable_reported;
+    std::atomic<uint32_t> removal_reported;       // a report claim (anchor_claim_report)
+    std::atomic<uint32_t> unusable_reported;      // a report claim (anchor_claim_report)
     std::atomic<uint32_t> removal_count;          // entries used in removed_semids
     std::atomic<int32_t> removed_semids[kAnchorMaxRemovals];
     std::atomic<int64_t> removal_detected_at;
@@ -75,7 +78,20 @@ struct NotedSet {
 // The noted sets of a dead run's block, from a copy; empty if not ours.
 std::vector<NotedSet> anchor_noted_sets(const std::vector<unsigned char>& copy);
 
-// Record a removal; returns true for exactly one caller per run (the reporter).
-bool anchor_note_removal(AnchorBlock& block, int semid, int64_t now);
+// Note a removal from outside (the semid, and the time of the first detection).
+void anchor_note_removal(AnchorBlock& block, int semid, int64_t now);
+
+// Once-per-run reports (SG0301, SG0302) that survive the reporter's death. A
+// claim holds 0 (unclaimed), the pid of the process writing the report, or
+// kReportWritten. Claiming and writing are two steps, and a child can be
+// killed between them (killing every child is what an operator does when they
+// misbehave, and a child that cannot lock exits on its own): a later process
+// takes over a claim whose holder is gone, so the line is not lost for the
+// rest of the run. `holder_alive` says whether a pid is still a live process.
+constexpr uint32_t kReportWritten = 0xFFFFFFFFu;
+bool anchor_claim_report(std::atomic<uint32_t>& claim, pid_t self,
+                         const std::function<bool(pid_t)>& holder_alive);
+// The claimed report is written: nobody takes it over any more.
+void anchor_report_written(std::atomic<uint32_t>& claim);
 
 }  // namespace semguard

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <functional>
 
 #include "run/anchor_block.h"
 #include "run/lifecycle.h"
@@ -90,22 +91,45 @@ std::string problem_list(const std::vector<Problem>& problems) {
     return out;
 }
 
+// The process writing a once-per-run report, and how it tells whether an
+// earlier claimant still lives (anchor_claim_report). A zombie never writes.
+struct Reporter {
+    pid_t self;
+    std::function<bool(pid_t)> alive;
+};
+
+Reporter reporter(RunProbe& probe) {
+    return {probe.self_pid(), [&probe](pid_t pid) {
+                auto p = probe.process(pid);
+                // Unknown counts as alive: a report may be lost, never doubled.
+                return !p || p.value().state == ProcessState::Running;
+            }};
+}
+
+// Claims the report on `claim` (the anchor's), or always reports without one.
+bool claim(AnchorBlock* b, std::atomic<uint32_t> AnchorBlock::*claim, const Reporter& who) {
+    return !b || anchor_claim_report(b->*claim, who.self, who.alive);
+}
+
+void written(AnchorBlock* b, std::atomic<uint32_t> AnchorBlock::*claim) {
+    if (b) anchor_report_written(b->*claim);
+}
+
 // The one SG0301: removals from outside, noticed `when` ("while it runs", ...).
-// Reported once per set across the run's processes through the anchor block.
+// Reported once per run across its processes through the anchor block.
 void report_removals(AnchorBlock* b, const std::vector<Problem>& removals, const std::string& when,
-                     const std::string& consequence, Logger& log, int64_t now) {
+                     const std::string& consequence, Logger& log, int64_t now,
+                     const Reporter& who) {
     if (removals.empty()) return;
-    bool report = true;
-    if (b) {
-        report = false;
-        for (const auto& p : removals) report |= anchor_note_removal(*b, p.set.identity.semid, now);
-    }
-    if (!report) return;
+    if (b)
+        for (const auto& p : removals) anchor_note_removal(*b, p.set.identity.semid, now);
+    if (!claim(b, &AnchorBlock::removal_reported, who)) return;
     log.log(Level::Emerg, tag::kSetRemoved,
             "semaphore set(s) of this server " + when + ": " + problem_list(removals) +
                 ". Likely causes: a cleanup script (`ipcs -s | grep ... | ipcrm`), systemd's "
                 "RemoveIPC= for User's unit, or logind's RemoveIPC=yes. " + consequence +
                 " Stop the cleanup, set RemoveIPC=no, consider SemGuardProtect On");
+    written(b, &AnchorBlock::removal_reported);
 }
 
 // Adds the removals (found now, and noted by any process in the anchor) to the record.
@@ -142,7 +166,8 @@ bool parent_only_for(const SetInfo& recorded, const ChildIdentity& who) {
            !usable_by(recorded, who).empty() && (recorded.mode & 0066) == 0;
 }
 
-void retire_generation(RunMemory& mem, SemKernel& kernel, Logger& log, int64_t now) {
+void retire_generation(RunMemory& mem, SemKernel& kernel, RunProbe& probe, Logger& log,
+                       int64_t now) {
     AnchorBlock* b = anchor_block(mem.anchor);
     if (mem.started && mem.record.run.euid == 0) {
         // Before httpd's cleanups remove this generation's sets: anything missing
@@ -152,14 +177,14 @@ void retire_generation(RunMemory& mem, SemKernel& kernel, Logger& log, int64_t n
         report_removals(b, removals, "were removed from outside while it ran",
                         "The restart re-creates the configuration's mutexes; a process-pool "
                         "mutex (ssl-cache) stays unusable until a full restart.",
-                        log, now);
+                        log, now, reporter(probe));
         note_in_record(mem, b, removals, now);
     }
     if (b) b->retiring.store(1);
 }
 
-int child_check(const RunMemory& mem, SemKernel& kernel, const ChildIdentity& who, Logger& log,
-                int64_t now, bool at_exit) {
+int child_check(const RunMemory& mem, SemKernel& kernel, RunProbe& probe,
+                const ChildIdentity& who, Logger& log, int64_t now, bool at_exit) {
     AnchorBlock* b = anchor_block(mem.anchor);
     auto generation_current = [&] {
         return !b || (b->live_generation.load() == mem.record.generation && b->retiring.load() == 0);
@@ -174,13 +199,14 @@ int child_check(const RunMemory& mem, SemKernel& kernel, const ChildIdentity& wh
     report_removals(b, removals, "changed from outside while it runs",
                     "Processes that need them cannot lock them (prefork children exit with "
                     "AH00144) until httpd is restarted.",
-                    log, now);
-    uint32_t expected = 0;
-    if (!unusable.empty() && (!b || b->unusable_reported.compare_exchange_strong(expected, 1)))
+                    log, now, reporter(probe));
+    if (!unusable.empty() && claim(b, &AnchorBlock::unusable_reported, reporter(probe))) {
         log.log(Level::Emerg, tag::kSetUnusable,
                 "a child (uid " + std::to_string(who.uid) + ") cannot use the server's "
                 "semaphore set(s): " + problem_list(unusable) +
                     ". Something changed their owner or mode from outside; restart httpd");
+        written(b, &AnchorBlock::unusable_reported);
+    }
     return static_cast<int>(problems.size());
 }
 
@@ -201,7 +227,8 @@ void parent_exit(RunMemory& mem, SemKernel& kernel, RunProbe& probe, Logger& log
     // removed by someone else.
     std::vector<Problem> removals = find_problems(mem.record, kernel, nullptr);
     report_removals(b, removals, "were removed from outside while it ran",
-                    "The server is stopping now; the next start creates new sets.", log, now);
+                    "The server is stopping now; the next start creates new sets.", log, now,
+                    reporter(probe));
     note_in_record(mem, b, removals, now);
     if (b) b->retiring.store(1);
 

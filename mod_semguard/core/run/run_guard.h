@@ -19,7 +19,8 @@ struct RunMemory;
 // A graceful restart: before httpd's cleanups remove the generation's sets,
 // name any recorded set that is already gone (removed from outside), so that a
 // process-pool set (ssl-cache) removed while the server ran is not forgotten.
-void retire_generation(RunMemory& mem, SemKernel& kernel, Logger& log, int64_t now);
+void retire_generation(RunMemory& mem, SemKernel& kernel, RunProbe& probe, Logger& log,
+                       int64_t now);
 
 // The parent exits (pre-cleanup, before httpd's own cleanups): name any set
 // removed from outside, note whether every other process of the run is gone,
@@ -44,8 +45,8 @@ struct ChildIdentity {
 // parent keeps for itself (its recorded owner and mode never granted this child
 // access) is not a problem. Changes nothing. Returns the number of problems
 // found (logged once per run through the anchor).
-int child_check(const RunMemory& mem, SemKernel& kernel, const ChildIdentity& who, Logger& log,
-                int64_t now, bool at_exit);
+int child_check(const RunMemory& mem, SemKernel& kernel, RunProbe& probe,
+                const ChildIdentity& who, Logger& log, int64_t now, bool at_exit);
 
 // True when the recorded identity of a set never granted `who` read and alter
 // access: a set the parent keeps for itself.
