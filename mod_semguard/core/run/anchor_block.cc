@@ -25,6 +25,7 @@ void anchor_init(void* memory, int64_t generation, const std::string& instance_d
     b->record_bytes[0].store(0);
     b->record_bytes[1].store(0);
     b->ipc_namespace.store(0);
+    b->one_process_exit.store(0);
 }
 
 void anchor_begin_notes(AnchorBlock& b, int64_t generation) {
@@ -109,6 +110,11 @@ bool anchor_note_removal(AnchorBlock& b, int semid, int64_t now) {
     b.removal_detected_at.compare_exchange_strong(zero, now);
     uint32_t expected = 0;
     return b.removal_reported.compare_exchange_strong(expected, 1);
+}
+
+bool anchor_one_process_exit(const std::vector<unsigned char>& copy) {
+    const AnchorBlock* b = block_in(copy);
+    return b && b->one_process_exit.load() != 0;
 }
 
 }  // namespace semguard
