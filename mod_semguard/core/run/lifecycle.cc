@@ -328,7 +328,12 @@ void mark_after_mpm(RunMemory& mem, SemKernel& kernel, PassKind kind) {
     mem.after_mpm = kind == PassKind::Preflight ? Snapshot{} : std::move(now);
 }
 
-void mark_span(RunMemory& mem, SemKernel& kernel) { mem.span_marks.push_back(take_snapshot(kernel)); }
+void mark_span(RunMemory& mem, SemKernel& kernel) {
+    mem.span_marks.push_back(take_snapshot(kernel));
+    // Write-ahead, from the same listing: a parent killed before end_pass then
+    // leaves unproven (SG0211) only the sets of the span it was killed in.
+    note_new_sets(mem, kernel, mem.span_marks.back());
+}
 
 std::string set_origin(const RecordedSet& set) {
     if (!set.type.empty()) return set.type;
