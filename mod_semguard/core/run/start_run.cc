@@ -129,6 +129,8 @@ void reclaim_recorded_files(StartContext& c) {
         }
         const Record& rec = state.record;
         if (latest) c.latest_seen = true;
+        if (latest && rec.instance != c.in.instance)
+            c.file_refused = "holds the record of another server instance";
         if (from_other_namespace(c, rec, file)) {
             c.handled.insert(key_of(rec));
             continue;
