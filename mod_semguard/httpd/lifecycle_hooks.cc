@@ -33,6 +33,19 @@ LinuxRunProbe g_probe;
 
 int64_t wall_clock() { return static_cast<int64_t>(std::time(nullptr)); }
 
+// apache2 -X defines DEBUG (one process, no detach); -DONE_PROCESS alone too.
+bool one_process_mode() {
+    return ap_exists_config_define("DEBUG") || ap_exists_config_define("ONE_PROCESS");
+}
+
+// The parent's exit. In one-process mode the MPM never returns: the process
+// calls exit() while httpd is still in its run state, and the pools are
+// destroyed at exit (apr_terminate), so the run state counts as exiting there.
+bool parent_exiting() {
+    const int state = ap_state_query(AP_SQ_MAIN_STATE);
+    return state == AP_SQ_MS_EXITING || (one_process_mode() && state == AP_SQ_MS_RUN_MPM);
+}
+
 PassKind pass_kind() {
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) return PassKind::Preflight;
     return ap_state_query(AP_SQ_CONFIG_GEN) <= 1 ? PassKind::FirstReal : PassKind::Restart;
@@ -67,6 +80,7 @@ PassInput pass_input(apr_pool_t* p, server_rec* s) {
     if (ap_mpm_query(AP_MPMQ_MAX_DAEMONS, &daemons) == APR_SUCCESS && daemons > 0)
         in.max_processes = daemons + 1;
     httpd_user(in.user_uid, in.group_gid, in.user_known);
+    in.one_process = one_process_mode();
     if (!mx.errors.empty() && in.kind != PassKind::Preflight)
         HttpdLogger(s).log(Level::Warn, tag::kMutexConfigUnread,
                            "could not understand httpd's mutex table line: " + mx.errors.front());
@@ -85,7 +99,7 @@ apr_status_t generation_end_cleanup(void* data) {
         HttpdLogger direct(s);
         flush_deferred(run_memory().deferred, direct, /*log_open=*/false);
         HttpdLogger log(s);
-        if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_EXITING)
+        if (parent_exiting())
             parent_exit(run_memory(), g_kernel, g_probe, log, wall_clock());
         else
             retire_generation(run_memory(), g_kernel, g_probe, log, wall_clock());
@@ -101,7 +115,7 @@ apr_status_t generation_end_cleanup(void* data) {
 apr_status_t stop_sweep_cleanup(void* data) {
     auto* s = static_cast<server_rec*>(data);
     guarded<int>(s, "clean stop sweep", 0, [&] {
-        if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_EXITING) return 0;
+        if (!parent_exiting()) return 0;
         HttpdLogger log(s);
         sweep_at_stop(run_memory(), g_kernel, log, wall_clock());
         return 0;

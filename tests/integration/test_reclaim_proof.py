@@ -18,6 +18,7 @@ Run: python3 tests/integration/test_reclaim_proof.py [test_name ...]
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -221,6 +222,94 @@ def test_key_squatted_by_nobody():
     got = reclaim_lines(r.log)
     assert set(got) == {parent} and sorted(got[parent]) == sorted(sets1), (got, r.log)
     assert adv.segment(squat) is not None, "the squatter's segment was removed"
+    s.stop()
+
+
+def test_damaged_state_file_namespace_copy_reclaims():
+    """The state file is damaged between a crash and the next start (a
+    truncated write, a stray edit): it is not used (SG0205), the record kept
+    in the crashed run's anchor is (SG0217), and every set of the run is
+    reclaimed; a live sibling's sets and look-alikes are untouched."""
+    sibling = Server(name="sibling")
+    sibling.start()
+    lookalike = harness.create_set(uid="nobody", gid="nogroup", value=1)
+    others = identities()
+    s = Server(name="ours")
+    s.start()
+    path = state_path(s)
+    parent = int(read_record(path)["run.parent_pid"])
+    ours = {sid: i for sid, i in identities().items() if sid not in others}
+    assert len(ours) == 3, ours
+    s.kill9()
+    with open(path, "r+") as f:           # damaged: the checksum no longer matches
+        text = f.read()
+        f.seek(0)
+        f.write(text.replace("phase ", "phaze ", 1))
+    r = s.start()
+    assert tagged(r.log, "SG0205"), r.log
+    used = tagged(r.log, "SG0217")
+    assert len(used) == 1 and "[semguard:warn]" in used[0], r.log
+    got = reclaim_lines(r.log)
+    assert set(got) == {parent} and sorted(got[parent]) == sorted(ours), (got, r.log)
+    assert_intact(others, "after the reclaim from the IPC namespace copy")
+    assert lookalike in identities()
+    assert sibling.get("/").status == 200
+    s.stop()
+    sibling.stop()
+
+
+def test_anchor_costs_what_is_written():
+    """The anchor is 256 KiB of address space, but only the pages written (the
+    block and the records) are resident: the README's sizing holds."""
+    s = Server()
+    s.start()
+    s.graceful()                          # more records written, in both slots
+    anchor = int(read_record(state_path(s))["run.anchor_shmid"])
+    seg = adv.segment(anchor)
+    assert seg is not None and seg["size"] == 256 * 1024, seg
+    assert "rss" in seg, seg
+    assert 0 < seg["rss"] <= 32 * 1024, "anchor resident size %d bytes" % seg["rss"]
+    s.stop()
+
+
+def test_killed_mid_startup_loses_one_span_at_most():
+    """The parent is killed in a REALLY_LAST post_config hook of its first
+    pass (mod_leaktest's LeakTestPause): the sets of the MIDDLE hooks
+    (mod_ssl's session cache, mod_leaktest's gen_middle) were noted in its
+    anchor by the hook-span marker after them, so the next start reclaims
+    them with the MPM's; only the REALLY_LAST hook's own sets, made after the
+    last marker, are kept and named (SG0211)."""
+    from leak_support import leaktest_config
+    s = Server()
+    paused = os.path.join(s.root, "run", "paused")
+    s.reconfigure(extra=leaktest_config(status=False) + "\nLeakTestPause %s" % paused)
+    before = identities()
+    proc = subprocess.Popen(s._cmd("-k", "start"), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=s._env(), cwd=s.root, start_new_session=True)
+    harness.wait_for(lambda: os.path.exists(paused), timeout=60, what="the pass to pause")
+    with open(paused) as f:
+        lines = f.read().split("\n")
+    pid = int(lines[0])
+    made = dict((l.split()[0], int(l.split()[1])) for l in lines[1:] if l.strip())
+    made_now = {sid: i for sid, i in identities().items() if sid not in before}
+    os.kill(pid, signal.SIGKILL)
+    proc.wait(30)
+    wait_gone([pid])
+    late = {made["gen_last"], made["keep_parent"]}
+    early = set(made_now) - late
+    assert made["gen_middle"] in early and len(early) >= 3, (made, made_now)
+
+    s.reconfigure(extra=leaktest_config(status=False))
+    r = s.start(remove_stale_pidfile=True)
+    got = reclaim_lines(r.log)
+    assert set(got) == {pid}, (got, r.log)
+    assert sorted(got[pid]) == sorted(early), (got, early, r.log)
+    kept = tagged(r.log, "SG0211")
+    assert len(kept) == 1, r.log
+    named = set(int(x) for x in re.findall(r"ipcs -s -i (\d+)", kept[0]))
+    assert named == late, (named, late, kept[0])
+    assert late <= set(identities())
     s.stop()
 
 

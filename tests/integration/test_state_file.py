@@ -1,10 +1,14 @@
 """A damaged or untrusted state file never leads to a removal.
 
 Each test: start the reference server with mod_semguard, kill -9 all of it
-(3 sets leak and the state file lists them), damage the state file, start
-again.  The start must succeed, the 3 leaked sets must still be there
-(unchanged), nothing is reclaimed (no SG0201/SG0202), and the error log has a
-clear SG0205 warning that names the state file and the reason.
+(3 sets leak and the state file lists them), remove the crashed run's anchor
+segment (so the state file is the only record: the copy kept there in the IPC
+namespace is used when the file is refused, see test_reclaim_proof.py),
+damage the state file, start again.  The start must succeed, the 3 leaked
+sets must still be there (unchanged), nothing is reclaimed (no
+SG0201/SG0202), and the error log has a clear SG0205 warning that names the
+state file and the reason.  Two instances sharing one state file: the
+namespace copy of each reclaims its own crash (SG0217), never the other's.
 
 Damages: truncated (mid-line and at a line end), a changed byte, a symlink to
 a valid copy, world-writable (chmod 666), owned by nobody, an extra hard link,
@@ -26,6 +30,7 @@ sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import Server, sem_sets  # noqa: E402
+import reclaim_proof_support as adv  # noqa: E402
 
 NOBODY = pwd.getpwnam("nobody")
 _IDENTITY = ("key", "semid", "perms", "nsems", "uid", "gid", "cuid", "cgid", "otime", "ctime")
@@ -47,13 +52,19 @@ def recorded_semids(text):
     return sorted(int(l.split()[1]) for l in text.splitlines() if l.startswith("set "))
 
 
-def crashed_server(name=None):
+def crashed_server(name=None, keep_anchor=False):
     """A server that ran and was killed with SIGKILL: (server, state path,
-    state text, {semid: identity} of the 3 sets it leaked)."""
+    state text, {semid: identity} of the 3 sets it leaked). Unless
+    ``keep_anchor``, the run's anchor segment (and the record copy in it) is
+    removed: the state file is then the only record of the crash."""
     s = Server(name=name)
     before = set(identities())
     s.start()
     s.kill9()
+    if not keep_anchor:
+        with open(state_path(s)) as f:
+            anchor = int(next(l.split()[1] for l in f if l.startswith("run.anchor_shmid ")))
+        adv.shm_remove(anchor)
     leaked = {sid: ident for sid, ident in identities().items() if sid not in before}
     assert len(leaked) == 3, "expected 3 leaked sets, got %r" % leaked
     path = state_path(s)
@@ -65,22 +76,30 @@ def crashed_server(name=None):
 
 
 def start_refusing_the_record(s, path, reason, leaked, also_kept=(), extra_allowed=(),
-                              names_path=True):
+                              names_path=True, reclaimed=()):
     """Start ``s`` after its state file at ``path`` was damaged: the start
     succeeds, ``leaked`` (and ``also_kept``) sets are all still there and
     unchanged, nothing is reclaimed, and one SG0205 warning names ``path``
     (unless ``names_path`` is False) and matches the regular expression
-    ``reason``."""
+    ``reason``. ``reclaimed``: sets of this server's own crash that the
+    record kept in the IPC namespace reclaims (SG0217 says so), and only them."""
     r = s.start(expect_ok=None)
     assert r.ok, "start with a damaged state file failed (%s):\n%s\n%s" % (r.reason, r.output, r.log)
     now = identities()
     for sid, ident in list(leaked.items()) + list(dict(also_kept).items()):
         assert sid in now, "set %d was removed although the state file was not trusted:\n%s" % (sid, r.log)
         assert now[sid] == ident, "set %d changed: %r -> %r" % (sid, ident, now[sid])
+    for sid in dict(reclaimed):
+        assert sid not in now, "set %d of the crash was not reclaimed from the IPC namespace:\n%s" \
+            % (sid, r.log)
     assert len(now) == len(leaked) + len(dict(also_kept)) + 3, \
         "expected the kept sets plus 3 new ones, got %r" % sorted(now)
-    for tag in ("SG0201", "SG0202", "SG0207"):
+    for tag in ("SG0202", "SG0207") + (() if reclaimed else ("SG0201", "SG0217")):
         assert not s.log_lines(tag, since_start=True), "%s logged:\n%s" % (tag, r.log)
+    if reclaimed:
+        got = s.log_lines("SG0201", since_start=True)
+        assert len(got) == 1 and all(" %d (" % sid in got[0] for sid in dict(reclaimed)), got
+        assert s.log_lines("SG0217", since_start=True), "no SG0217:\n%s" % r.log
     warnings = s.log_lines("SG0205", since_start=True)
     assert warnings, "no SG0205 warning for the damaged state file:\n%s" % r.log
     for w in warnings:
@@ -88,7 +107,7 @@ def start_refusing_the_record(s, path, reason, leaked, also_kept=(), extra_allow
     good = [w for w in warnings if (path in w or not names_path) and re.search(reason, w)]
     assert good, ("no SG0205 warning names the state file %s and the reason /%s/; got:\n%s"
                   % (path, reason, "\n".join(warnings)))
-    s.assert_log_clean(allowed=harness.CRASH_NOISE + ("SG0205",) + tuple(extra_allowed))
+    s.assert_log_clean(allowed=harness.CRASH_NOISE + ("SG0205", "SG0217") + tuple(extra_allowed))
     print("    " + good[0].split("] ", 3)[-1])
     return r
 
@@ -192,9 +211,9 @@ def test_record_of_another_instance():
 def test_state_file_shared_by_two_instances():
     """Two instances configured with the same SemGuardStateFile (a
     misconfiguration): each start finds the other's record and refuses it,
-    so no crash of either is ever reclaimed from it and nothing is removed.
-    (That the warning names the file is checked in
-    test_record_of_another_instance.)"""
+    so nothing of the other is ever removed; each one's own crash is
+    reclaimed from the record kept in its anchor (SG0217). (That the warning
+    names the file is checked in test_record_of_another_instance.)"""
     a = Server(name="a")
     shared_dir = os.path.join(os.path.dirname(a.root), "shared")
     os.makedirs(shared_dir, mode=0o755)
@@ -213,8 +232,8 @@ def test_state_file_shared_by_two_instances():
     b.kill9()
     assert recorded_semids(open(shared).read()) == sorted(b_sets)
     b_leaked = {sid: i for sid, i in identities().items() if sid in b_sets}
-    start_refusing_the_record(a, shared, r"another instance", a_sets, also_kept=b_leaked,
-                              names_path=False, extra_allowed=("SG0233",))
+    start_refusing_the_record(a, shared, r"another instance", {}, also_kept=b_leaked,
+                              names_path=False, extra_allowed=("SG0233",), reclaimed=a_sets)
     assert a.log_lines("SG0233", since_start=True), "the shared state file is not named"
 
 

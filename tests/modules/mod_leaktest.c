@@ -10,6 +10,11 @@
  *     SHARE     children: handed to User (IPC_SET, mode 0600) like APR does;
  *               parent:   root's, mode 0600, never handed to the children.
  *
+ *   LeakTestPause PATH
+ *     After the REALLY_LAST hook made its sets, write "pid\nNAME SEMID\n..." to
+ *     PATH (each set made so far, in this pass) and wait to be killed: a parent
+ *     killed in the middle of a startup pass, for the tests.
+ *
  * Made like APR's sysvsem: semget(IPC_PRIVATE, 1, 0600), SETVAL 1.
  * Handler "leaktest" locks and unlocks every set shared with children of the
  * current generation: a set removed from outside makes the request fail (500).
@@ -18,6 +23,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/sem.h>
+#include <unistd.h>
 
 #include "httpd.h"
 #include "http_config.h"
@@ -39,6 +45,7 @@ typedef struct {
 
 static leak_set sets[MAX_SETS];
 static int nsets;
+static const char *pause_path;
 
 module AP_MODULE_DECLARE_DATA leaktest_module;
 
@@ -61,6 +68,26 @@ static const char *set_leak(cmd_parms *cmd, void *dummy, int argc, char *const a
     s->semid = -1;
     ++nsets;
     return NULL;
+}
+
+static const char *set_pause(cmd_parms *cmd, void *dummy, const char *path) {
+    (void)dummy;
+    pause_path = apr_pstrdup(cmd->pool, path);
+    return NULL;
+}
+
+static void pause_here(apr_pool_t *p) {
+    apr_file_t *f;
+    int i, waited;
+    const char *tmp = apr_pstrcat(p, pause_path, ".tmp", NULL);
+    if (apr_file_open(&f, tmp, APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_TRUNCATE,
+                      APR_OS_DEFAULT, p) != APR_SUCCESS)
+        return;
+    apr_file_printf(f, "%ld\n", (long)getpid());
+    for (i = 0; i < nsets; ++i) apr_file_printf(f, "%s %d\n", sets[i].name, sets[i].semid);
+    apr_file_close(f);
+    apr_file_rename(tmp, pause_path, p);
+    for (waited = 0; waited < 300; ++waited) apr_sleep(apr_time_from_sec(1));
 }
 
 static int make_set(server_rec *s, const leak_set *l) {
@@ -121,6 +148,7 @@ static int post_config_really_last(apr_pool_t *pconf, apr_pool_t *plog, apr_pool
                                    server_rec *s) {
     (void)plog; (void)ptemp;
     create_sets(pconf, s, 1);
+    if (pause_path) pause_here(ptemp);
     return OK;
 }
 
@@ -162,6 +190,7 @@ static int handler(request_rec *r) {
 static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp) {
     (void)pconf; (void)plog; (void)ptemp;
     nsets = 0;
+    pause_path = NULL;
     return OK;
 }
 
@@ -176,6 +205,8 @@ static void register_hooks(apr_pool_t *p) {
 static const command_rec cmds[] = {
     AP_INIT_TAKE_ARGV("LeakTestSet", set_leak, NULL, RSRC_CONF,
                       "NAME generation|process middle|really_last children|parent"),
+    AP_INIT_TAKE1("LeakTestPause", set_pause, NULL, RSRC_CONF,
+                  "PATH: write the sets made so far there, then wait to be killed"),
     {NULL}};
 
 module AP_MODULE_DECLARE_DATA leaktest_module = {

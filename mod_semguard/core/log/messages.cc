@@ -33,6 +33,8 @@ const MessageSpec kMessageSpecs[] = {
     {tag::kHomeUnreadable, Level::Warn},
     {tag::kNoFreeKey, Level::Warn},
     {tag::kOtherNamespace, Level::Notice},
+    {tag::kOneProcessUnprotected, Level::Notice},
+    {tag::kHomeInsteadOfFile, Level::Warn},
     {tag::kRestartGrowth, Level::Warn},
     {tag::kStopSweep, Level::Notice},
     {tag::kUnvouched, Level::Warn},

@@ -44,6 +44,8 @@ constexpr const char* kKeySquatted = "SG0212";     // warn: our anchor key taken
 constexpr const char* kHomeUnreadable = "SG0213";  // warn: record kept in the anchor unreadable/damaged
 constexpr const char* kNoFreeKey = "SG0214";       // warn: no anchor key free: private anchor
 constexpr const char* kOtherNamespace = "SG0215";  // notice: previous run in another IPC namespace
+constexpr const char* kOneProcessUnprotected = "SG0216";  // notice: -X: SemGuardProtect not applied
+constexpr const char* kHomeInsteadOfFile = "SG0217";  // warn: state file refused, IPC namespace copy used
 // other modules' sets, reloads, shared state files
 constexpr const char* kRestartGrowth = "SG0230";    // warn: a graceful restart left sets behind
 constexpr const char* kStopSweep = "SG0231";        // notice: sets left after a clean stop removed

@@ -25,6 +25,7 @@ void anchor_init(void* memory, int64_t generation, const std::string& instance_d
     b->record_bytes[0].store(0);
     b->record_bytes[1].store(0);
     b->ipc_namespace.store(0);
+    b->one_process_exit.store(0);
 }
 
 void anchor_begin_notes(AnchorBlock& b, int64_t generation) {
@@ -122,5 +123,10 @@ bool anchor_claim_report(std::atomic<uint32_t>& claim, pid_t self,
 }
 
 void anchor_report_written(std::atomic<uint32_t>& claim) { claim.store(kReportWritten); }
+
+bool anchor_one_process_exit(const std::vector<unsigned char>& copy) {
+    const AnchorBlock* b = block_in(copy);
+    return b && b->one_process_exit.load() != 0;
+}
 
 }  // namespace semguard

@@ -48,6 +48,10 @@ struct AnchorBlock {
     std::atomic<uint32_t> record_slot;
     std::atomic<uint32_t> record_bytes[2];
     std::atomic<uint64_t> ipc_namespace;          // inode of the writer's /proc/self/ns/ipc
+    // One-process mode (apache2 -X): the parent reached its clean exit, but as
+    // User it can write neither root's state file nor the Stopped record. Only
+    // the post-mortem reads it; removals are decided by attachments alone.
+    std::atomic<uint32_t> one_process_exit;
 };
 
 static_assert(std::atomic<int64_t>::is_always_lock_free, "shared atomics must be lock-free");
@@ -66,6 +70,10 @@ const AnchorBlock* anchor_block(const void* memory);
 std::vector<int> anchor_removals(const std::vector<unsigned char>& copy);
 // True when the copy is a block of the instance with this digest.
 bool anchor_of_instance(const std::vector<unsigned char>& copy, const std::string& digest);
+
+// True when a copy of a dead run's block says its one-process parent exited
+// cleanly (see AnchorBlock::one_process_exit); false if not ours.
+bool anchor_one_process_exit(const std::vector<unsigned char>& copy);
 
 // Start noting the sets of a new pass (forgets the previous pass's notes).
 void anchor_begin_notes(AnchorBlock& block, int64_t generation);

@@ -328,7 +328,12 @@ void mark_after_mpm(RunMemory& mem, SemKernel& kernel, PassKind kind) {
     mem.after_mpm = kind == PassKind::Preflight ? Snapshot{} : std::move(now);
 }
 
-void mark_span(RunMemory& mem, SemKernel& kernel) { mem.span_marks.push_back(take_snapshot(kernel)); }
+void mark_span(RunMemory& mem, SemKernel& kernel) {
+    mem.span_marks.push_back(take_snapshot(kernel));
+    // Write-ahead, from the same listing: a parent killed before end_pass then
+    // leaves unproven (SG0211) only the sets of the span it was killed in.
+    note_new_sets(mem, kernel, mem.span_marks.back());
+}
 
 std::string set_origin(const RecordedSet& set) {
     if (!set.type.empty()) return set.type;
@@ -403,7 +408,16 @@ void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& 
         mem.last_created = created;
         mem.last_projection = project_need(in.mutexes, in.facts, in.kind);
     }
-    if (in.settings.protect && in.user_known) protect_sets(mem, kernel, log);
+    if (in.settings.protect && in.user_known && in.one_process) {
+        // Re-owned to root, the sets would outlive the process: it exits as
+        // User, and httpd's cleanups could not remove them. No child to protect them from.
+        if (in.kind != PassKind::Preflight)
+            log.log(Level::Notice, tag::kOneProcessUnprotected,
+                    "one-process mode (apache2 -X): SemGuardProtect On is not applied; the "
+                    "process serves as User and removes its sets itself when it exits");
+    } else if (in.settings.protect && in.user_known) {
+        protect_sets(mem, kernel, log);
+    }
 
     mem.record.phase = RunPhase::Running;
     mem.record.written_at = in.now;

@@ -62,6 +62,9 @@ struct PassInput {
     uid_t user_uid = 0;                     // User
     gid_t group_gid = 0;                    // Group
     bool user_known = false;
+    // apache2 -X (or -DONE_PROCESS): no children, and the parent itself serves
+    // as User, so it removes the sets at its exit as User.
+    bool one_process = false;
 };
 
 struct RunMemory {

@@ -21,6 +21,7 @@ struct RunProof {
     bool anchor_present = false;   // ours, with no attachment: to be removed
     std::vector<int> removed_outside;  // what the run's processes noted in the anchor
     std::vector<NotedSet> noted;       // sets the parent noted as it created them
+    bool one_process_exit = false;     // an apache2 -X parent noted its clean exit
 };
 
 std::string pid_text(pid_t pid) { return std::to_string(static_cast<long>(pid)); }
@@ -117,8 +118,10 @@ RunProof prove_run_over(RunProbe& probe, const Record& rec) {
     // the child noted it in the anchor. The parent noted the sets it created.
     if (auto copy = probe.read_anchor(run.anchor_shmid, sizeof(AnchorBlock))) {
         p.removed_outside = anchor_removals(copy.value());
-        if (anchor_of_instance(copy.value(), rec.instance.digest()))
+        if (anchor_of_instance(copy.value(), rec.instance.digest())) {
             p.noted = anchor_noted_sets(copy.value());
+            p.one_process_exit = anchor_one_process_exit(copy.value());
+        }
     }
     p.verdict = "the previous run (parent " + pid_text(run.parent_pid) + ") is over: no process "
                 "is attached to its " + seg + " any more";
@@ -331,14 +334,16 @@ ReclaimOutcome reclaim_previous_run(SemKernel& kernel, RunProbe& probe, const Re
                     " stale set(s) of the previous run (parent pid " + old_pid +
                     "): " + id_list(out.would_remove) + "; nothing was removed");
 
-    // Post-mortem: only for a run that did not stop cleanly.
+    // Post-mortem: only for a run that did not stop cleanly. A one-process
+    // parent (apache2 -X) exits as User and cannot write its Stopped record:
+    // the note in its anchor says it stopped. It changes only these words;
+    // what is removed was decided above, by attachments.
+    const bool stopped = previous.phase == RunPhase::Stopped || proof.one_process_exit;
     if (settings.report_post_mortem && proof.over &&
-        (previous.phase != RunPhase::Stopped || !previous.removed_outside.empty() ||
-         !proof.removed_outside.empty())) {
+        (!stopped || !previous.removed_outside.empty() || !proof.removed_outside.empty())) {
         std::string pm = "the previous run (parent pid " + old_pid + ", generation " +
                          std::to_string(previous.generation) + ") " +
-                         (previous.phase == RunPhase::Stopped ? "shut down"
-                                                              : "ended without a clean shutdown");
+                         (stopped ? "shut down" : "ended without a clean shutdown");
         std::vector<OutsideRemoval> removals = previous.removed_outside;
         for (int id : proof.removed_outside) {
             if (std::any_of(removals.begin(), removals.end(),
@@ -359,7 +364,7 @@ ReclaimOutcome reclaim_previous_run(SemKernel& kernel, RunProbe& probe, const Re
             // process of the run noticed it shortly before (prefork's parent
             // stops when a child exits with AH00144); one found by the parent
             // at the stop itself (an asked-for `-k stop`) did not cause it.
-            bool caused = previous.phase != RunPhase::Stopped;
+            bool caused = !stopped;
             for (const auto& r : removals)
                 caused |= r.detected_at > 0 && r.detected_at < previous.written_at &&
                           previous.written_at - r.detected_at <= 60;

@@ -214,9 +214,16 @@ void parent_exit(RunMemory& mem, SemKernel& kernel, RunProbe& probe, Logger& log
     if (!mem.started || mem.record.run.parent_pid != probe.self_pid()) return;
     if (probe.effective_uid() != mem.record.run.euid) {
         // One-process mode (apache2 -X) serves as User in the parent itself: it
-        // can no longer write root's record or remove the anchor. The next
-        // start finds the run over and cleans up; nothing to warn about here,
-        // so no tag: SG0206 is the warning that a crash could not be reclaimed.
+        // can no longer write root's record or remove the anchor. It still has
+        // the anchor mapped: the note there tells the next start that this run
+        // stopped (no post-mortem). httpd's cleanups remove the sets (User's:
+        // SemGuardProtect is not applied in this mode); the next start finds
+        // the run over, by attachments, and removes the anchor and anything
+        // left. No tag: nothing here needs the operator.
+        if (AnchorBlock* b = anchor_block(mem.anchor)) {
+            b->retiring.store(1);
+            b->one_process_exit.store(1);
+        }
         log.log(Level::Info, "",
                 "one-process mode: exiting as uid " + std::to_string(probe.effective_uid()) +
                     ", the record is left for the next start");

@@ -30,10 +30,11 @@ struct StartContext {
     std::vector<int> ours;      // kept or dry-run sets: not look-alikes
     std::set<RunKey> handled;   // runs whose record was already used
     bool latest_seen = false;   // a record that speaks for the last run was used
-    // The state file is there but refused (damaged, untrusted, another
-    // instance's): a damaged record removes nothing, so neither do the copies
-    // in the IPC namespace at this start.
-    bool file_refused = false;
+    // The latest state file is there but damaged, untrusted or unreadable:
+    // nothing of it is used. The records kept in the IPC namespace are
+    // checked on their own (root's segment at our key, our digest, checksum),
+    // so they still are: one damaged copy must not cost the other.
+    std::string file_refused;  // why, "" when the file was used or missing
 };
 
 std::vector<ReclaimedView> views_of(const std::vector<RecordedSet>& sets, pid_t old_pid) {
@@ -112,11 +113,12 @@ void reclaim_recorded_files(StartContext& c) {
                                         : "cannot be read: " + state.error.describe();
             if (latest) {
                 c.mem.startup.summary = "state file " + why;
-                c.file_refused = true;
+                c.file_refused = why;
             }
             c.log.log(Level::Warn, tag::kStateRejected,
                       "state file " + file + " " + why + "; nothing of it is reclaimed" +
-                          (latest ? ", nor of the records kept in the IPC namespace" : ""));
+                          (latest ? "; a record kept in the IPC namespace is used if there is one"
+                                  : ""));
             continue;
         }
         if (!c.live.ok) {
@@ -127,7 +129,8 @@ void reclaim_recorded_files(StartContext& c) {
         }
         const Record& rec = state.record;
         if (latest) c.latest_seen = true;
-        if (latest && rec.instance != c.in.instance) c.file_refused = true;
+        if (latest && rec.instance != c.in.instance)
+            c.file_refused = "holds the record of another server instance";
         if (from_other_namespace(c, rec, file)) {
             c.handled.insert(key_of(rec));
             continue;
@@ -151,7 +154,7 @@ void reclaim_recorded_files(StartContext& c) {
 // unreadable runtime directory. An anchor without a record is a start killed
 // before its first record: removed once nothing is attached to it.
 void reclaim_home_records(StartContext& c) {
-    if (!c.live.ok || c.file_refused) return;
+    if (!c.live.ok) return;
     std::vector<HomeRecord> homes = find_home_records(c.probe, c.in.instance, c.log);
     // Without a latest file, the most recent record kept here speaks for the last run.
     const HomeRecord* newest = nullptr;
@@ -178,6 +181,12 @@ void reclaim_home_records(StartContext& c) {
             continue;
         }
         if (from_other_namespace(c, rec, where)) continue;
+        if (!c.file_refused.empty() && &h == newest)
+            c.log.log(Level::Warn, tag::kHomeInsteadOfFile,
+                      "the state file " + c.in.settings.state_file + " " + c.file_refused +
+                          "; the previous run's record kept in " + where + " (parent pid " +
+                          std::to_string(static_cast<long>(rec.run.parent_pid)) +
+                          ") is used instead");
         reclaim_one(c, rec, where, !c.latest_seen && &h == newest);
     }
     if (orphans > 0)
@@ -253,7 +262,7 @@ Snapshot start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunPr
     begin_memory(in, mem);
     remove_stale_temp_files(in.settings.state_file);
     const Snapshot live = take_snapshot(kernel);
-    StartContext c{in, mem, kernel, probe, log, live, {}, {}, false};
+    StartContext c{in, mem, kernel, probe, log, live, {}, {}, false, {}};
     reclaim_recorded_files(c);
     reclaim_home_records(c);
     list_lookalikes(c);
