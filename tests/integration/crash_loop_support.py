@@ -65,3 +65,22 @@ def assert_planted_intact(planted, where):
 
 def own_sets(planted):
     return sorted(sid for sid in sets_by_id() if sid not in planted)
+
+
+def check_start(cycle, r, previous_sets, previous_parent, per_generation):
+    """One start ``r`` of a crash loop: it succeeded and reclaimed exactly the
+    sets of the run killed before it (one SG0201 line naming that run's parent
+    pid), or nothing at the first start (``previous_sets`` None). Returns the
+    reclaimed {semid: type}."""
+    assert r.ok, "cycle %d: start failed (%s):\n%s\n%s" % (cycle, r.reason, r.output, r.log)
+    got = reclaimed_lines(r.log)
+    if previous_sets is None:
+        assert not got, "cycle 1 (first start) reclaimed something: %r" % got
+        return {}
+    assert len(got) == 1, "cycle %d: expected one SG0201 line, got %r\n%s" % (cycle, got, r.log)
+    count, pid, ids = got[0]
+    assert count == per_generation and sorted(ids) == previous_sets, \
+        "cycle %d: SG0201 reclaimed %r, the crashed run had %r" % (cycle, ids, previous_sets)
+    assert pid == previous_parent, \
+        "cycle %d: SG0201 names parent pid %d, the crashed parent was %d" % (cycle, pid, previous_parent)
+    return ids

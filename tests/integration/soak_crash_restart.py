@@ -23,8 +23,8 @@ sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import Server, sem_sets, set_sem_limits  # noqa: E402
-from crash_loop_support import (assert_planted_intact, own_sets,  # noqa: E402
-                                plant_foreign_sets, reclaimed_lines)
+from crash_loop_support import (assert_planted_intact, check_start, own_sets,  # noqa: E402
+                                plant_foreign_sets)
 
 SOAK = os.environ.get("SEMGUARD_SOAK", "") not in ("", "0")
 CYCLES = int(os.environ.get("SEMGUARD_SOAK_CYCLES") or (200 if SOAK else 50))
@@ -40,16 +40,7 @@ def soak_crash_loop_with_graceful_restarts():
     t0 = time.monotonic()
     for cycle in range(1, CYCLES + 1):
         r = s.start(expect_ok=None)
-        assert r.ok, "cycle %d: start failed (%s):\n%s\n%s" % (cycle, r.reason, r.output, r.log)
-        got = reclaimed_lines(r.log)
-        if previous is None:
-            assert not got, "cycle 1 reclaimed something: %r" % got
-        else:
-            assert len(got) == 1, "cycle %d: expected one SG0201, got %r\n%s" % (cycle, got, r.log)
-            count, pid, ids = got[0]
-            assert (count, pid, sorted(ids)) == (PER_GENERATION, previous_parent, previous), \
-                "cycle %d: SG0201 reclaimed %r of parent %d; the killed generation had %r of %d" % (
-                    cycle, ids, pid, previous, previous_parent)
+        check_start(cycle, r, previous, previous_parent, PER_GENERATION)
         for n in (1, 2):
             assert s.graceful(), "cycle %d: graceful restart %d failed:\n%s" % (
                 cycle, n, s.error_log(since_start=True)[-3000:])
