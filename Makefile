@@ -8,6 +8,8 @@
 #   make demo       a real apache2 with the module in a private IPC namespace
 #   make bench      benchmarks, results in bench/results/
 #   make fuzz       libFuzzer harnesses, bounded time
+#   make format     clang-format (.clang-format) every C/C++ source in place
+#   make format-check  list the sources clang-format would change; fails if any
 
 APXS     ?= apxs
 CXX      ?= g++
@@ -40,7 +42,7 @@ CORE_LO  := $(patsubst mod_semguard/core/%.cc,$(OBJDIR)/core/%.lo,$(CORE_SRC))
 GLUE_LO  := $(patsubst mod_semguard/httpd/%.cc,$(OBJDIR)/httpd/%.lo,$(GLUE_SRC))
 HEADERS  := $(wildcard mod_semguard/core/*.h mod_semguard/core/*/*.h mod_semguard/httpd/*.h)
 
-.PHONY: all install test demo bench fuzz soak clean print-flags
+.PHONY: all install test demo bench fuzz soak clean print-flags format format-check
 all: $(BUILD)/mod_semguard.so
 
 $(OBJDIR)/core/%.lo: mod_semguard/core/%.cc $(HEADERS)
@@ -79,6 +81,22 @@ soak:
 
 print-flags:
 	@echo $(CXXSTD)
+
+# The style is .clang-format's, for clang-format 14 (Debian 12's).
+CLANG_FORMAT ?= $(shell command -v clang-format-14 || echo clang-format)
+FORMAT_SRC = $(sort $(shell find mod_semguard tests -type f \( -name '*.cc' -o -name '*.h' -o -name '*.c' \)))
+
+format:
+	$(CLANG_FORMAT) -i --style=file $(FORMAT_SRC)
+
+format-check:
+	@files=0; lines=0; \
+	for f in $(FORMAT_SRC); do \
+	    n=$$($(CLANG_FORMAT) --style=file "$$f" | diff "$$f" - | grep -c '^<'); \
+	    if [ "$$n" -gt 0 ]; then echo "$$f: $$n line(s) differ"; files=$$((files + 1)); lines=$$((lines + n)); fi; \
+	done; \
+	echo "format-check: $$files file(s), $$lines line(s) differ from .clang-format"; \
+	[ "$$files" -eq 0 ]
 
 clean:
 	rm -rf $(BUILD)

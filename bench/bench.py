@@ -3,9 +3,10 @@
 
     python3 bench/bench.py [bench_name ...]
 
-Runs inside a private IPC+PID namespace through tests/integration/harness.py
-(harness.run re-executes this script under unshare and refuses to touch any
-semaphore outside it). Every comparison runs both sides alternately in this
+Runs inside a private IPC+PID namespace through the integration tests' harness
+(tests/integration/harness: harness.run re-executes this script under unshare
+and refuses to touch any semaphore outside it), and its servers are the
+harness' Servers: the reference configuration exists there only. Every comparison runs both sides alternately in this
 one invocation (A B A B ...) and reports the median of the per-pair ratios
 with min and max. Writes bench/results/latest.json and latest.md.
 
@@ -33,6 +34,7 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 import harness  # noqa: E402
 from harness import Server  # noqa: E402
+from harness.config import prefork_server_limit  # noqa: E402
 import listing_support  # noqa: E402
 
 BIN = os.environ.get("SEMGUARD_BENCH_BIN") or os.path.join(REPO, "build", "bench")
@@ -42,11 +44,6 @@ QUICK = os.environ.get("SEMGUARD_BENCH_QUICK", "") not in ("", "0")
 OTHER_SETS = 30000           # benchmarks 2 and 3
 RECLAIM_SETS = 10000         # benchmark 4
 SEM_LIMITS = (32000, 1024000000, 500, 32000)   # SEMMSL SEMMNS SEMOPM SEMMNI
-
-STATUS_LOCATION = """<Location /semguard-status>
-    SetHandler semguard-status
-    Require ip 127.0.0.1
-</Location>"""
 
 RESULTS = []    # one dict per reported row, in order
 T_BEGIN = time.time()
@@ -223,11 +220,9 @@ def bench_server(name, module, start_servers, keep_children=False):
     with or without the module and its status Location. ``keep_children``:
     MaxSpareServers = ServerLimit, so that no child is stopped for being
     idle (its CPU time would be lost to cpu_ticks)."""
-    extra = [STATUS_LOCATION] if module else []
-    if keep_children:
-        extra.append("MaxSpareServers %d" % max(start_servers + 5, 8))  # harness' ServerLimit
+    extra = "MaxSpareServers %d" % prefork_server_limit(start_servers) if keep_children else ""
     return Server(name=name, module=module, start_servers=start_servers, status=True,
-                  extra="\n".join(extra))
+                  semguard_status=module, extra=extra)
 
 
 # --------------------------------------------------------------------------
@@ -274,8 +269,8 @@ def instructions_per_request(server, path, tag, n1=100, n2=600):
         out = os.path.join(out_dir, "%s.%s.%d.out" % (server.name, tag, n))
         open(out, "w").close()
         os.chmod(out, 0o666)
-        p = subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out,
-                              harness.APACHE2, "-X", "-d", server.root, "-f", server.conf_path],
+        p = subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out]
+                             + server._cmd("-X"),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              cwd=server.root)
         try:
@@ -376,9 +371,8 @@ def _first_answer(port):
 def timed_start(server, prefix=()):
     """Milliseconds from spawning ``apache2 -k start`` to the first 200
     answer (polled every millisecond)."""
-    cmd = list(prefix) + [harness.APACHE2, "-d", server.root, "-f", server.conf_path,
-                          "-k", "start"]
-    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
+    cmd = list(prefix) + server._cmd("-k", "start")
+    env = server._env()
     out = open(os.path.join(server.root, "logs", "bench-start.out"), "a")
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
@@ -452,14 +446,14 @@ def counted_start_stop(server, load_secs=0):
     "children": n, "child_processes": n, "total": n}."""
     path = os.path.join(server.root, "logs", "listings.txt")
     saved = server.params["env"]
-    server.params["env"] = listing_support.counter_env(path)
+    server.reconfigure(env=listing_support.counter_env(path))
     try:
         server.start()
         if load_secs:
             wrk(server.port, "/index.html", load_secs, **CHURN_WRK)
         server.stop()
     finally:
-        server.params["env"] = saved
+        server.reconfigure(env=saved)
     by_role = listing_support.listings_by_role(listing_support.read_counts(path))
     got = {"preflight": sum(by_role["preflight"]), "parent": sum(by_role["parent"]),
            "children": sum(by_role["child"]), "child_processes": len(by_role["child"])}

@@ -9,7 +9,8 @@
 #     tests/support/semstat_count.so, the LD_PRELOAD listing counter;
 #     core_bench: g++ against libsemguard_core.a)
 #  4. python3 bench/bench.py: every benchmark inside one private IPC+PID
-#     namespace (tests/integration/harness.py), on 127.0.0.1 only
+#     namespace (the harness package tests/integration/harness, whose Server
+#     also gives the reference configuration), on 127.0.0.1 only
 #  5. bench/results/latest.json and latest.md; latest.md is printed
 #
 # A MISSed target is a result, not a failure: the exit status is non-zero only

@@ -2,7 +2,7 @@
 (scripts/test.sh, step "soak"). Not a test_*.py file, so ctest's integration
 pass does not run it a second time.
 
-* soak_crash_loop_with_graceful_restarts: SEMMNI 16, three foreign sets
+* soak_crash_loop_with_graceful_restarts: SEMMNI 16, five foreign sets (crash_loop_support)
   planted. N cycles of: start, two graceful restarts (SIGUSR1; the second
   generation's pconf mutexes are new sets, the ssl-cache set is carried),
   kill -9 of the whole server. Every start succeeds and reclaims exactly the
@@ -16,95 +16,53 @@ pass does not run it a second time.
 Run: python3 tests/integration/soak_crash_restart.py [test_name ...]
 """
 import os
-import re
 import sys
 import time
 
 sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import Server, sem_sets, set_sem_limits, create_set  # noqa: E402
+from harness import Server, sem_sets, set_sem_limits  # noqa: E402
+from crash_loop_support import (assert_planted_intact, check_start, own_sets,  # noqa: E402
+                                plant_foreign_sets)
 
 SOAK = os.environ.get("SEMGUARD_SOAK", "") not in ("", "0")
 CYCLES = int(os.environ.get("SEMGUARD_SOAK_CYCLES") or (200 if SOAK else 50))
 PER_GENERATION = 3
-_IDENTITY = ("key", "semid", "perms", "nsems", "uid", "gid", "cuid", "cgid", "ctime", "otime")
-_RECLAIMED = re.compile(r"SG0201: reclaimed (\d+) stale semaphore set\(s\) of the previous run "
-                        r"\(parent pid (\d+)\): (.*)$")
-
-
-def plant():
-    out = {}
-    for kw in (dict(uid="nobody", gid="nogroup", value=1), dict(key=0x5e6a0001, value=1),
-               dict(mode=0o666, value=0)):
-        sid = create_set(**kw)
-        out[sid] = None
-    now = {s["semid"]: s for s in sem_sets()}
-    return {sid: tuple(now[sid][k] for k in _IDENTITY) for sid in out}
-
-
-def assert_planted(planted, where):
-    now = {s["semid"]: s for s in sem_sets()}
-    for sid, ident in planted.items():
-        assert sid in now and tuple(now[sid][k] for k in _IDENTITY) == ident, \
-            "%s: foreign set %d removed or changed" % (where, sid)
-
-
-def own(planted):
-    return sorted(s["semid"] for s in sem_sets() if s["semid"] not in planted)
-
-
-def reclaimed(log):
-    out = []
-    for line in log.splitlines():
-        m = _RECLAIMED.search(line)
-        if m:
-            out.append((int(m.group(1)), int(m.group(2)),
-                        sorted(int(x) for x in re.findall(r"(\d+) \(", m.group(3)))))
-    return out
 
 
 @harness.timeout(3600 if SOAK else 900)
 def soak_crash_loop_with_graceful_restarts():
     set_sem_limits(250, 32000, 32, 16)
-    planted = plant()
+    planted, _holders = plant_foreign_sets()
     s = Server()
     previous, previous_parent = None, None
     t0 = time.monotonic()
     for cycle in range(1, CYCLES + 1):
         r = s.start(expect_ok=None)
-        assert r.ok, "cycle %d: start failed (%s):\n%s\n%s" % (cycle, r.reason, r.output, r.log)
-        got = reclaimed(r.log)
-        if previous is None:
-            assert not got, "cycle 1 reclaimed something: %r" % got
-        else:
-            assert len(got) == 1, "cycle %d: expected one SG0201, got %r\n%s" % (cycle, got, r.log)
-            count, pid, ids = got[0]
-            assert (count, pid, ids) == (PER_GENERATION, previous_parent, previous), \
-                "cycle %d: SG0201 reclaimed %r of parent %d; the killed generation had %r of %d" % (
-                    cycle, ids, pid, previous, previous_parent)
+        check_start(cycle, r, previous, previous_parent, PER_GENERATION)
         for n in (1, 2):
             assert s.graceful(), "cycle %d: graceful restart %d failed:\n%s" % (
                 cycle, n, s.error_log(since_start=True)[-3000:])
-            mine = own(planted)
+            mine = own_sets(planted)
             assert len(mine) == PER_GENERATION and len(sem_sets()) == PER_GENERATION + len(planted), \
                 "cycle %d, after graceful %d: own sets %r, all %r" % (cycle, n, mine, sem_sets())
-        previous, previous_parent = own(planted), s.last_parent
+        previous, previous_parent = own_sets(planted), s.last_parent
         s.kill9()
-        assert own(planted) == previous, (cycle, own(planted), previous)
+        assert own_sets(planted) == previous, (cycle, own_sets(planted), previous)
         if cycle % 10 == 0:
-            assert_planted(planted, "cycle %d" % cycle)
+            assert_planted_intact(planted, "cycle %d" % cycle)
     s.start()
     s.stop()
-    assert own(planted) == [], "sets left after the final clean stop: %r" % own(planted)
-    assert_planted(planted, "at the end")
+    assert own_sets(planted) == [], "sets left after the final clean stop: %r" % own_sets(planted)
+    assert_planted_intact(planted, "at the end")
     s.assert_log_clean(allowed=harness.CRASH_NOISE)
     print("    %d cycles (start, 2 graceful restarts, kill -9) in %.1fs" % (CYCLES, time.monotonic() - t0))
 
 
 def soak_stock_httpd_runs_out():
     set_sem_limits(250, 32000, 32, 16)
-    plant()
+    plant_foreign_sets()
     s = Server(module=False)
     for cycle in range(1, 7):
         r = s.start(expect_ok=None)

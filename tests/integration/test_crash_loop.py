@@ -36,69 +36,14 @@ import time
 sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import Server, sem_sets, set_sem_limits, create_set, hold_set  # noqa: E402
+from harness import Server, create_set, sem_sets, set_sem_limits  # noqa: E402
+from crash_loop_support import (assert_planted_intact, check_start, identity,  # noqa: E402
+                                own_sets, plant_foreign_sets, sets_by_id)
 
 SOAK = os.environ.get("SEMGUARD_SOAK", "") not in ("", "0")
 CYCLES = 200 if SOAK else 50
 STARTUP_CRASHES = 100 if SOAK else 20
 SETS_PER_GENERATION = 3
-
-# Identity of a set: everything but otime (a live holder or httpd's children
-# may lock it) -- for sets nobody locks we compare otime too.
-_IDENTITY = ("key", "semid", "perms", "nsems", "uid", "gid", "cuid", "cgid", "ctime")
-
-_SET_ENTRY = re.compile(r"(\d+) \(([^)]*)\)")
-_RECLAIMED = re.compile(r"SG0201: reclaimed (\d+) stale semaphore set\(s\) of the previous run "
-                        r"\(parent pid (\d+)\): (.*)$")
-
-
-def identity(s, with_otime=False):
-    keys = _IDENTITY + (("otime",) if with_otime else ())
-    return tuple(s[k] for k in keys)
-
-
-def sets_by_id():
-    return {s["semid"]: s for s in sem_sets()}
-
-
-def reclaimed_lines(text):
-    """Every SG0201 line of ``text`` as (count, parent pid, {semid: type})."""
-    out = []
-    for line in text.splitlines():
-        m = _RECLAIMED.search(line)
-        if m:
-            ids = {int(i): t for i, t in _SET_ENTRY.findall(m.group(3))}
-            out.append((int(m.group(1)), int(m.group(2)), ids))
-    return out
-
-
-def plant_foreign_sets():
-    """Sets of other programs, some of them looking exactly like httpd's.
-    Returns ({semid: identity with otime}, [holders])."""
-    planted = [
-        # a look-alike: IPC_PRIVATE, one semaphore, 0600, owned by nobody, created by root
-        create_set(uid="nobody", gid="nogroup", value=1),
-        # a look-alike nobody ever touched (GETPID 0, otime 0)
-        create_set(uid="nobody", gid="nogroup"),
-        # a keyed set of another program
-        create_set(key=0x5e6d1001, nsems=2, mode=0o640, value=3),
-        # a set of another user
-        create_set(creator_uid=1000, creator_gid=1000),
-    ]
-    held = create_set(uid="nobody", gid="nogroup", value=1)
-    holder = hold_set(held, user="nobody", group="nogroup")      # value 0, held
-    planted.append(held)
-    now = sets_by_id()
-    return {sid: identity(now[sid], with_otime=True) for sid in planted}, [holder]
-
-
-def assert_planted_intact(planted, where):
-    now = sets_by_id()
-    for sid, ident in planted.items():
-        assert sid in now, "%s: foreign set %d was removed (sets now: %r)" % (where, sid, sorted(now))
-        assert identity(now[sid], with_otime=True) == ident, \
-            "%s: foreign set %d changed: %r -> %r" % (where, sid, ident, now[sid])
-
 
 def record_summary(server):
     """The server's state file in short ("record running gen 1, 3 set(s)"), for diagnostics."""
@@ -110,10 +55,6 @@ def record_summary(server):
     head = dict(l.split(" ", 1) for l in lines if l and not l.startswith(("#", "set ")) and " " in l)
     nsets = sum(1 for l in lines if l.startswith("set "))
     return "record %s gen %s, %d set(s)" % (head.get("phase"), head.get("generation"), nsets)
-
-
-def own_sets(planted):
-    return sorted(sid for sid in sets_by_id() if sid not in planted)
 
 
 # --------------------------------------------------------------------------
@@ -131,21 +72,12 @@ def test_crash_loop_with_module():
     t0 = time.monotonic()
     for cycle in range(1, CYCLES + 1):
         r = s.start(expect_ok=None)
-        assert r.ok, "cycle %d: start failed (%s):\n%s\n%s" % (cycle, r.reason, r.output, r.log)
+        ids = check_start(cycle, r, previous_sets, previous_parent, SETS_PER_GENERATION)
         mine = own_sets(planted)
         total = len(sem_sets())
         assert total <= limit and len(mine) == SETS_PER_GENERATION, \
             "cycle %d: %d sets in use (limit %d), own sets %r" % (cycle, total, limit, mine)
-        got = reclaimed_lines(r.log)
-        if previous_sets is None:
-            assert not got, "cycle 1 (first start) reclaimed something: %r" % got
-        else:
-            assert len(got) == 1, "cycle %d: expected one SG0201 line, got %r\n%s" % (cycle, got, r.log)
-            count, pid, ids = got[0]
-            assert count == SETS_PER_GENERATION and sorted(ids) == previous_sets, \
-                "cycle %d: SG0201 reclaimed %r, the crashed run had %r" % (cycle, ids, previous_sets)
-            assert pid == previous_parent, \
-                "cycle %d: SG0201 names parent pid %d, the crashed parent was %d" % (cycle, pid, previous_parent)
+        if previous_sets is not None:
             assert sorted(ids.values()) == ["mpm-accept", "rewrite-map", "ssl-cache"], ids
             assert not [l for l in r.log.splitlines() if re.search(r"SG020[356789]|SG0111", l)], r.log
         previous_sets, previous_parent = mine, r.parent

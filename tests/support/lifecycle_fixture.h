@@ -23,6 +23,7 @@
 
 #include "capture_logger.h"
 #include "fake_kernel.h"
+#include "httpd_sets.h"
 #include "log/messages.h"
 #include "record/parked_records.h"
 #include "record/state_file.h"
@@ -124,13 +125,7 @@ protected:
     }
 
     // One sysvsem mutex as APR and httpd make it: semget, SETVAL 1, IPC_SET to User.
-    int httpd_creates(pid_t pid) {
-        auto id = kernel_.create_set(0, 1, 0600, 0, 0, 0, 0, pid);
-        EXPECT_TRUE(id.ok());
-        EXPECT_TRUE(kernel_.set_value(*id, 0, 1, pid).ok());
-        EXPECT_TRUE(kernel_.set_owner(*id, kWww, kWwwGroup, 0600).ok());
-        return *id;
-    }
+    int httpd_creates(pid_t pid) { return httpd_creates_set(kernel_, pid, kWww, kWwwGroup); }
 
     // One configuration pass of httpd in process `pid`, with `mem` as that
     // process's RunMemory. Returns the verdict of begin_pass.
@@ -179,6 +174,16 @@ protected:
         EXPECT_EQ(pass(PassKind::FirstReal, 1, kParentPid, real), PassVerdict::Proceed);
         real.cache = pre.cache;
         return real;
+    }
+
+    // Half a minute later a new `apachectl start` (pid `pid`, with a fresh log)
+    // runs its preflight pass in `next`: the start that looks at what the
+    // previous run left. Returns the verdict of begin_pass.
+    PassVerdict next_start(RunMemory& next, PassSets& made, pid_t pid = 200) {
+        log_.clear();
+        clock_->advance(30);
+        probe_.set_self(pid, static_cast<uint64_t>(pid) * 10);
+        return pass(next, PassKind::Preflight, 0, pid, made, log_);
     }
 
     // The parent forks two children, which use every set.

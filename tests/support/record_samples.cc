@@ -1,5 +1,8 @@
 #include "record_samples.h"
 
+#include <cstdint>
+#include <cstdio>
+
 namespace semguard::test {
 
 RecordedSet make_set(int semid, const std::string& type) {
@@ -39,6 +42,20 @@ Record sample_record() {
     r.sets[1].is_protected = false;
     r.removed_outside = {OutsideRemoval{98306, "ssl-cache", 1700000100}};
     return r;
+}
+
+std::string reseal(std::string text) {
+    const size_t end_line = text.rfind("\nend ");
+    if (end_line != std::string::npos) text.resize(end_line + 1);
+    uint64_t h = 14695981039346656037ULL;
+    size_t lines = 0;
+    for (unsigned char c : text) {
+        h = (h ^ c) * 1099511628211ULL;
+        if (c == '\n') ++lines;
+    }
+    char checksum[17];
+    std::snprintf(checksum, sizeof checksum, "%016llx", static_cast<unsigned long long>(h));
+    return text + "end " + std::to_string(lines) + " " + checksum + "\n";
 }
 
 }  // namespace semguard::test

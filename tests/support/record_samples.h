@@ -15,4 +15,9 @@ RecordedSet make_set(int semid, const std::string& type);
 
 Record sample_record();
 
+// The text with its end line replaced by a correct one (an implementation of
+// the documented end line, independent of the codec's), so a test can build a
+// file whose only defect is the one under test.
+std::string reseal(std::string text);
+
 }  // namespace semguard::test

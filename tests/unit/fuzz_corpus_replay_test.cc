@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "record/record_codec.h"
+#include "record_samples.h"
 
 namespace semguard {
 namespace {
@@ -90,39 +91,17 @@ TEST(FuzzCorpusReplay, ValidSeedsDecodeAndBrokenSeedsAreRefused) {
 
 // ---- making the seeds --------------------------------------------------------
 
+// The sets of the seeds: made by a private semget (key 0).
 RecordedSet seed_set(int semid, const std::string& type, long generation) {
-    RecordedSet s;
-    s.identity.semid = semid;
+    RecordedSet s = test::make_set(semid, type);
     s.identity.key = 0;
-    s.identity.uid = 0;
-    s.identity.gid = 33;
-    s.identity.cuid = 0;
-    s.identity.cgid = 0;
-    s.identity.mode = 0660;
-    s.identity.nsems = 1;
-    s.identity.otime = 1700000050;
-    s.identity.ctime = 1700000001;
-    s.type = type;
-    s.creator_pid = 4242;
     s.generation = generation;
-    s.is_protected = true;
     return s;
 }
 
+// The sample record's header, with three sets and another outside removal.
 Record typical() {
-    Record r;
-    r.instance = {"/etc/apache2", "/etc/apache2/apache2.conf", "/run/apache2/apache2.pid"};
-    r.run.parent_pid = 4242;
-    r.run.parent_start_ticks = 1234567;
-    r.run.boot_id = "0b5e3c1a-9d55-4a43-8f7e-1f1e5c3b2a10";
-    r.run.euid = 0;
-    r.run.anchor_shmid = 32769;
-    r.run.anchor_creator = 4242;
-    r.run.anchor_ctime = 1700000000;
-    r.run.started_at = 1700000000;
-    r.phase = RunPhase::Running;
-    r.generation = 2;
-    r.written_at = 1700000123;
+    Record r = test::sample_record();
     r.sets = {seed_set(98304, "mpm-accept", 2), seed_set(98305, "ssl-cache", 2),
               seed_set(98306, "", 1)};
     r.removed_outside = {OutsideRemoval{65536, "ssl-stapling", 1700000100}};
@@ -178,25 +157,11 @@ Record stopped_with_many_sets() {
     return r;
 }
 
-std::string reseal(std::string text) {
-    const size_t end_line = text.rfind("\nend ");
-    if (end_line != std::string::npos) text.resize(end_line + 1);
-    uint64_t h = 14695981039346656037ULL;
-    size_t lines = 0;
-    for (unsigned char c : text) {
-        h = (h ^ c) * 1099511628211ULL;
-        if (c == '\n') ++lines;
-    }
-    char checksum[17];
-    std::snprintf(checksum, sizeof checksum, "%016llx", static_cast<unsigned long long>(h));
-    return text + "end " + std::to_string(lines) + " " + checksum + "\n";
-}
-
 // The typical file with `from` replaced by `to`, resealed so only that defect remains.
 std::string typical_with(const std::string& from, const std::string& to) {
     std::string text = encode_record(typical());
     text.replace(text.find(from), from.size(), to);
-    return reseal(text);
+    return test::reseal(text);
 }
 
 TEST(FuzzCorpusReplay, DISABLED_RegenerateSeeds) {

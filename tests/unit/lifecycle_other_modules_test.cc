@@ -165,12 +165,9 @@ TEST_F(OtherModulesTest, CleanStopAfterARemovalIsNotCalledTheReasonItStopped) {
     parent_exit(mem_, kernel_, probe_, log_, clock_->now());
     ASSERT_TRUE(kernel_.remove_set(s.accept).ok());
     probe_.remove_process(kParentPid);
-    log_.clear();
-    clock_->advance(30);
-    probe_.set_self(200, 2000);
     RunMemory next;
     PassSets n;
-    ASSERT_EQ(pass(next, PassKind::Preflight, 0, 200, n, log_), PassVerdict::Proceed);
+    ASSERT_EQ(next_start(next, n), PassVerdict::Proceed);
     ASSERT_EQ(log_.count(tag::kPostMortem), 1u) << log_.dump();
     EXPECT_TRUE(log_.has(tag::kPostMortem, "shut down")) << log_.dump();
     EXPECT_TRUE(log_.has(tag::kPostMortem, "were removed from outside")) << log_.dump();

@@ -22,12 +22,9 @@ TEST_F(LifecycleTest, CrashedRunIsReclaimedAtTheNextStart) {
     probe_.remove_process(kChildB);
     ASSERT_TRUE(exists(s.accept) && exists(s.cache) && exists(s.map));
 
-    log_.clear();
-    clock_->advance(30);
-    probe_.set_self(200, 2000);
     RunMemory next;
     PassSets n;
-    ASSERT_EQ(pass(next, PassKind::Preflight, 0, 200, n, log_), PassVerdict::Proceed);
+    ASSERT_EQ(next_start(next, n), PassVerdict::Proceed);
     EXPECT_FALSE(exists(s.accept));
     EXPECT_FALSE(exists(s.cache));
     EXPECT_FALSE(exists(s.map));
@@ -90,12 +87,9 @@ TEST_F(LifecycleTest, RunWithLiveChildrenIsParkedAndReclaimedLater) {
     probe_.remove_process(kParentPid);  // only the parent was killed
 
     // Second start while run 1's children still serve: nothing of it is touched.
-    log_.clear();
-    clock_->advance(30);
-    probe_.set_self(200, 2000);
     RunMemory second;
     PassSets pre2;
-    ASSERT_EQ(pass(second, PassKind::Preflight, 0, 200, pre2, log_), PassVerdict::Proceed);
+    ASSERT_EQ(next_start(second, pre2), PassVerdict::Proceed);
     EXPECT_TRUE(exists(s.accept) && exists(s.cache) && exists(s.map));
     EXPECT_EQ(log_.count(tag::kRunAlive), 1u) << log_.dump();
     EXPECT_EQ(log_.count(tag::kReclaimed), 0u) << log_.dump();
@@ -125,12 +119,9 @@ TEST_F(LifecycleTest, RunWithLiveChildrenIsParkedAndReclaimedLater) {
     probe_.remove_process(kChildA);
     probe_.remove_process(kChildB);
 
-    log_.clear();
-    clock_->advance(30);
-    probe_.set_self(300, 3000);
     RunMemory third;
     PassSets pre3;
-    ASSERT_EQ(pass(third, PassKind::Preflight, 0, 300, pre3, log_), PassVerdict::Proceed);
+    ASSERT_EQ(next_start(third, pre3, 300), PassVerdict::Proceed);
     EXPECT_FALSE(exists(s.accept));
     EXPECT_FALSE(exists(s.cache));
     EXPECT_FALSE(exists(s.map));

@@ -17,6 +17,7 @@ namespace semguard {
 namespace {
 
 using test::make_set;
+using test::reseal;
 using test::sample_record;
 
 // Field by field, so a field the codec forgets shows up by name.
@@ -68,22 +69,6 @@ void expect_round_trip(const Record& r) {
     const DecodeResult d = decode_record(text);
     ASSERT_TRUE(d.ok()) << d.error().describe() << "\n" << text;
     expect_same(r, d.value());
-}
-
-// An independent implementation of the end line, so tests can build files whose
-// only defect is the one under test.
-std::string reseal(std::string text) {
-    const size_t end_line = text.rfind("\nend ");
-    if (end_line != std::string::npos) text.resize(end_line + 1);
-    uint64_t h = 14695981039346656037ULL;
-    size_t lines = 0;
-    for (unsigned char c : text) {
-        h = (h ^ c) * 1099511628211ULL;
-        if (c == '\n') ++lines;
-    }
-    char checksum[17];
-    std::snprintf(checksum, sizeof checksum, "%016llx", static_cast<unsigned long long>(h));
-    return text + "end " + std::to_string(lines) + " " + checksum + "\n";
 }
 
 // The sample file with `from` replaced by `to` once, resealed.

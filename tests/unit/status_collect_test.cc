@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fake_kernel.h"
+#include "httpd_sets.h"
 
 namespace semguard {
 namespace {
@@ -83,13 +84,7 @@ protected:
         server_.now = 1700000500;
     }
 
-    int httpd_creates(pid_t pid) {
-        auto id = kernel_.create_set(0, 1, 0600, 0, 0, 0, 0, pid);
-        EXPECT_TRUE(id.ok());
-        EXPECT_TRUE(kernel_.set_value(*id, 0, 1, pid).ok());
-        EXPECT_TRUE(kernel_.set_owner(*id, kWww, kWwwGroup, 0600).ok());
-        return *id;
-    }
+    int httpd_creates(pid_t pid) { return test::httpd_creates_set(kernel_, pid, kWww, kWwwGroup); }
     int record(int semid, const std::string& type) {
         RecordedSet r;
         r.identity = kernel_.stat_set(semid).value();

@@ -15,7 +15,13 @@ from .http import _ssl_material
 DEFAULT_PARAMS = dict(module=True, module_position="debian", mutex="sysvsem",
                       listens=2, ssl=True, rewrite_map=True, status=True,
                       user="nobody", group="nogroup", mpm="prefork",
-                      start_servers=3, log_level="notice", extra="", env=None)
+                      start_servers=3, log_level="notice", extra="", env=None,
+                      semguard_status=False)
+
+
+def prefork_server_limit(start_servers):
+    """ServerLimit (and MaxRequestWorkers) of prefork for ``start_servers``."""
+    return max(int(start_servers) + 5, 8)
 
 
 def server_files(root):
@@ -80,8 +86,8 @@ def render_config(params, root, ports, test_name=None, files=None):
         a("StartServers %d" % n)
         a("MinSpareServers %d" % max(1, min(n, 2)))
         a("MaxSpareServers %d" % max(n + 1, 4))
-        a("ServerLimit %d" % max(n + 5, 8))
-        a("MaxRequestWorkers %d" % max(n + 5, 8))
+        a("ServerLimit %d" % prefork_server_limit(n))
+        a("MaxRequestWorkers %d" % prefork_server_limit(n))
     elif p["mpm"] in ("worker", "event"):
         a("StartServers %d" % n)
         a("ServerLimit %d" % (n + 2))
@@ -110,6 +116,11 @@ def render_config(params, root, ports, test_name=None, files=None):
     if p["status"]:
         a("<Location /server-status>")
         a("    SetHandler server-status")
+        a("    Require ip 127.0.0.1")
+        a("</Location>")
+    if p["semguard_status"]:
+        a("<Location /semguard-status>")
+        a("    SetHandler semguard-status")
         a("    Require ip 127.0.0.1")
         a("</Location>")
     if p["rewrite_map"]:

@@ -69,6 +69,8 @@ class Server:
     rewrite_map mod_rewrite, ``RewriteEngine On``, ``RewriteMap upper
                 prg:/bin/cat`` (creates the rewrite-map mutex).
     status      mod_status at /server-status.
+    semguard_status  the module's page at /semguard-status (``Require ip
+                127.0.0.1``, as /server-status has).
     user, group httpd's User/Group.
     mpm         "prefork", "worker" or "event".
     start_servers  StartServers (small to keep it light).
