@@ -60,12 +60,11 @@ void diagnose_removeipc(const PassInput& in, RunMemory& mem, Logger& log) {
     ri.protect = in.settings.protect;
     RealSystemFiles files;
     const RemoveIpcVerdict v = assess_removeipc(ri, files);
+    // Once per run: a restart under the same conditions says nothing new.
+    if (!remember_removeipc(mem.diagnosis, v)) return;
     for (const auto& p : v.problems) log.log(Level::Warn, tag::kRemoveIpcUnread, p);
     if (!v.warning.empty()) log.log(Level::Warn, tag::kRemoveIpcRisk, v.warning);
     if (!v.protected_note.empty()) log.log(Level::Notice, tag::kRemoveIpcProtected, v.protected_note);
-    mem.diagnosis.removeipc_checked = true;
-    mem.diagnosis.removeipc_risk = v.risk;
-    mem.diagnosis.removeipc_verdict = v.verdict;
 }
 
 const char* set_legacy_lock(cmd_parms* cmd, void* dummy, const char* arg) {

@@ -14,6 +14,7 @@
 #include "kernel/linux_kernel.h"
 #include "mod_status.h"
 #include "run_memory_store.h"
+#include "status/owner_cache.h"
 #include "status/status_collect.h"
 #include "status/status_query.h"
 #include "status/render_status.h"
@@ -33,7 +34,10 @@ StatusModel model_for(request_rec* r) {
     d.mpm = ap_show_mpm();
     d.generation = ap_state_query(AP_SQ_CONFIG_GEN);
     d.now = static_cast<int64_t>(std::time(nullptr));
-    return collect_status(run_memory(), kernel, probe, d);
+    // One per process: the owner breakdown lists the host's sets at most once
+    // a second, or when SEM_INFO's figures change (status/owner_cache.h).
+    static OwnerCache owners;
+    return collect_status(run_memory(), kernel, probe, d, &owners);
 }
 
 int send_text(request_rec* r, int status, const char* type, const std::string& body) {

@@ -208,6 +208,37 @@ def test_removeipc_risk_warned_shown_and_measured():
         s.stop()
 
 
+def test_removeipc_warned_once_per_run_unless_the_verdict_changes():
+    """Three graceful restarts with the same conditions: one SG0130 in the
+    run, the verdict still on the page and in ?metrics. A drop-in that sets
+    RemoveIPC=no changes the verdict (risk gone, page and metrics say so);
+    removing it again is a change back: SG0130 once more."""
+    with fake_system(passwd_lines=[SITE_USER], logind_conf="[Login]\n"):
+        s = Server(user="semguardsite", extra=STATUS)
+        s.start()
+        for _ in range(3):
+            s.graceful()
+        log = s.error_log()
+        assert len(lines_with(log, "SG0130")) == 1, log
+        assert _metrics_value(page(s, "?metrics"), "semguard_removeipc_risk") == 1
+        assert json.loads(page(s, "?json"))["removeipc"]["verdict"].startswith("at risk")
+        os.mkdir("/etc/systemd/logind.conf.d")
+        dropin = "/etc/systemd/logind.conf.d/50-keep-ipc.conf"
+        with open(dropin, "w") as f:
+            f.write("[Login]\nRemoveIPC=no\n")
+        s.graceful()
+        assert len(lines_with(s.error_log(), "SG0130")) == 1, s.error_log()
+        assert _metrics_value(page(s, "?metrics"), "semguard_removeipc_risk") == 0
+        os.unlink(dropin)
+        mark = s.log_mark()
+        s.graceful()
+        assert len(lines_with(s.error_log(since=mark), "SG0130")) == 1, s.error_log()
+        s.restart()
+        assert len(lines_with(s.error_log(), "SG0130")) == 2, s.error_log()
+        assert _metrics_value(page(s, "?metrics"), "semguard_removeipc_risk") == 1
+        s.stop()
+
+
 def test_removeipc_no_in_a_dropin_clears_it():
     with fake_system(passwd_lines=[SITE_USER], logind_conf="[Login]\nRemoveIPC=yes\n",
                      dropins={"50-keep-ipc.conf": "[Login]\nRemoveIPC=no\n"}):

@@ -11,6 +11,9 @@ preflight process, 5 in the parent, since issues #10 and #11). Issue #15 lowers 
 per pass); lower the constant with the code. Children never list: a child is
 forked per connection under MaxConnectionsPerChild, so anything O(sets) there
 would be paid per connection.
+The one exception is the status page (and /server-status's section): its
+owner breakdown lists the host's sets, cached per child for up to a second
+(test_status_page_lists_at_most_once_a_second_per_child).
 
 Run: python3 tests/integration/test_listings.py [test_name ...]
 """
@@ -114,6 +117,43 @@ def test_stock_httpd_lists_nothing():
     rows, by_role = counts_of(s, path)
     if any(r["listings"] or r["stat_calls"] for r in rows):
         harness.fail("stock httpd listed the table: %r" % rows)
+
+
+STATUS = ("<Location /semguard-status>\n    SetHandler semguard-status\n"
+          "    Require ip 127.0.0.1\n</Location>")
+
+
+@harness.timeout(180)
+def test_status_page_lists_at_most_once_a_second_per_child():
+    """Issue #12: the page's owner breakdown needs a listing of the host's
+    sets. It is cached per process: 60 requests in every format list at most
+    once per child per second they span (the old code listed once per
+    request, 60 times), and the owners are still on every answer."""
+    import time
+    plant_foreign_sets(200)
+    path = os.path.join(harness.build_dir(), "itest", "listings-page-%d.txt" % os.getpid())
+    s = Server(start_servers=2, extra=STATUS, env=ls.counter_env(path))
+    s.start()
+    t0 = time.monotonic()
+    for i in range(60):
+        q = ("?auto", "?json", "?metrics", "")[i % 4]
+        r = s.get("/semguard-status" + q)
+        if r.status != 200 or "wner" not in r.body:
+            harness.fail("no owner breakdown in /semguard-status%s: %d %s" % (q, r.status,
+                                                                              r.body[:300]))
+    elapsed = time.monotonic() - t0
+    s.stop()
+    rows = ls.read_counts(path)
+    children = [r for r in rows if r["role"] == "child"]
+    listed = sum(r["listings"] for r in children)
+    bound = len(children) * (int(elapsed) + 2)
+    print("    60 requests in %.2f s: %d listings in %d children (bound %d)"
+          % (elapsed, listed, len(children), bound))
+    if listed == 0:
+        harness.fail("no listing in any child: is the counter preloaded? %r" % rows)
+    if listed > bound or listed >= 60:
+        harness.fail("the page listed the host's sets %d times for 60 requests in %.2f s over "
+                     "%d children (bound %d): %r" % (listed, elapsed, len(children), bound, rows))
 
 
 if __name__ == "__main__":

@@ -247,6 +247,40 @@ def test_ssl_cache_removed_before_graceful():
 
 
 @harness.timeout(60)
+@harness.timeout(120)
+def test_census_in_sg0135_and_on_the_page():
+    """Issue #12 item 7: at the end of each start and graceful restart, SG0135
+    counts the run's sets by mutex type (with its mechanism) and those from
+    outside httpd's Mutex table (mod_leaktest.c's); the page's per-type counts
+    and sets_outside_table are the same figures. The old code said nothing of
+    the outside sets in any log line of the start."""
+    s = Server(module_position="first", **lean())
+    s.start()
+    for step in ("start", "graceful"):
+        if step == "graceful":
+            mark = s.log_mark()
+            s.graceful()
+            census = s.log_lines("SG0135", since=mark)
+        else:
+            census = s.log_lines("SG0135", since_start=True)
+        assert len(census) == 1, (step, s.error_log())
+        line = census[0]
+        assert "[semguard:notice]" in line, line
+        doc = status_json(s)
+        for m in doc["mutexes"]:
+            if m["sets_now"]:
+                assert "%s: %d, %s" % (m["type"], m["sets_now"], m["mechanism"]) in line, (m, line)
+        outside = doc["sets_outside_table"]
+        assert outside >= 3, doc["sets"]
+        assert "; %d outside it, SysV semaphores the modules create themselves (" % outside \
+            in line, (outside, line)
+        assert re.search(r"mod_leaktest\.c: \d+", line), line
+        auto = s.get("/semguard-status?auto").body
+        assert "SetsOutsideMutexTable: %d" % outside in auto, auto
+        assert re.search(r"^MutexSets-mpm-accept: [1-9]", auto, re.M), auto
+    s.stop()
+
+
 def test_status_405_allow():
     s = Server(ssl=False, extra=STATUS_ONLY)
     s.start()

@@ -73,6 +73,32 @@ TEST(RemoveIpc, DefaultsPutALoginUserAtRisk) {
     EXPECT_EQ(v.verdict.rfind("at risk", 0), 0u) << v.verdict;
 }
 
+TEST(RemoveIpc, SaidOncePerRunUnlessTheVerdictChanges) {
+    FakeFiles files;
+    DiagnosisView view;  // the run's, kept across restarts
+    const RemoveIpcVerdict risk = assess_removeipc(login_user(), files);
+    EXPECT_TRUE(remember_removeipc(view, risk));   // the start
+    for (int graceful = 0; graceful < 3; ++graceful)
+        EXPECT_FALSE(remember_removeipc(view, assess_removeipc(login_user(), files)));
+    EXPECT_TRUE(view.removeipc_risk);               // still on the page and in ?metrics
+    EXPECT_EQ(view.removeipc_verdict, risk.verdict);
+
+    files.files["/etc/systemd/logind.conf"] = "[Login]\nRemoveIPC=no\n";
+    const RemoveIpcVerdict gone = assess_removeipc(login_user(), files);
+    EXPECT_FALSE(remember_removeipc(view, gone));   // nothing to say at warn...
+    EXPECT_FALSE(view.removeipc_risk);              // ...but the page follows
+    EXPECT_EQ(view.removeipc_verdict, gone.verdict);
+
+    files.files.erase("/etc/systemd/logind.conf");
+    EXPECT_TRUE(remember_removeipc(view, assess_removeipc(login_user(), files)));  // back: said again
+    RemoveIpcInput protect = login_user();
+    protect.protect = true;
+    EXPECT_TRUE(remember_removeipc(view, assess_removeipc(protect, files)));  // SG0131 now
+    files.broken["/etc/login.defs"] = "Permission denied";
+    EXPECT_TRUE(remember_removeipc(view, assess_removeipc(protect, files)));  // a new SG0132
+    EXPECT_FALSE(remember_removeipc(view, assess_removeipc(protect, files)));
+}
+
 TEST(RemoveIpc, EachConditionAloneAvertsTheRisk) {
     FakeFiles files;
     EXPECT_FALSE(assess_removeipc(login_user(999), files).risk);        // system user

@@ -68,6 +68,15 @@ TEST_F(OtherModulesTest, ReallyLastSetIsRecordedAndNamedByItsModule) {
     EXPECT_EQ(find_set(r, s.map)->type, "rewrite-map");
     EXPECT_EQ(find_set(r, s.cache)->type, "ssl-cache");
     EXPECT_EQ(find_set(r, s.accept)->type, "mpm-accept");
+    // The census (SG0135) at the end of the real pass, not of the preflight:
+    // httpd's types with their mechanism, and the module's sets outside the table.
+    const auto census = log_.with_tag("SG0135");
+    ASSERT_EQ(census.size(), 1u);
+    EXPECT_NE(census[0].text.find("mpm-accept: 1, sysvsem"), std::string::npos) << census[0].text;
+    EXPECT_NE(census[0].text.find("2 outside it, SysV semaphores the modules create themselves "
+                                  "(mod_leaktest.c: 2)"),
+              std::string::npos)
+        << census[0].text;
 }
 
 TEST_F(OtherModulesTest, ASetMadeBesideAnUnknownModuleIsNotLabelledSslCache) {

@@ -196,4 +196,16 @@ RemoveIpcVerdict assess_removeipc(const RemoveIpcInput& in, SystemFiles& files) 
     return v;
 }
 
+bool remember_removeipc(DiagnosisView& view, const RemoveIpcVerdict& v) {
+    std::string said = v.warning + "\n" + v.protected_note;
+    for (const auto& p : v.problems) said += "\n" + p;
+    if (said == "\n") said.clear();
+    const bool news = !said.empty() && said != view.removeipc_said;
+    view.removeipc_checked = true;
+    view.removeipc_risk = v.risk;
+    view.removeipc_verdict = v.verdict;
+    view.removeipc_said = said;
+    return news;
+}
+
 }  // namespace semguard

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "diagnosis/diagnosis_view.h"
 #include "diagnosis/system_files.h"
 
 namespace semguard {
@@ -61,5 +62,11 @@ bool shell_allows_login(const std::string& shell);
 std::vector<std::string> logind_config_paths(SystemFiles& files);
 
 RemoveIpcVerdict assess_removeipc(const RemoveIpcInput& in, SystemFiles& files);
+
+// Keeps `v` in the run's view for the page and ?metrics, and answers whether
+// its lines (SG0130, SG0131, SG0132) are news: once per run, again only when
+// what they would say changed. A graceful restart under the same conditions
+// says nothing new; a changed verdict is logged.
+bool remember_removeipc(DiagnosisView& view, const RemoveIpcVerdict& v);
 
 }  // namespace semguard

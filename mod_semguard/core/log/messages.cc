@@ -18,6 +18,7 @@ const MessageSpec kMessageSpecs[] = {
     {tag::kRemoveIpcUnread, Level::Warn},
     {tag::kSysvUnusable, Level::Emerg},
     {tag::kLegacyDirective, Level::Warn},
+    {tag::kCensus, Level::Notice},
     {tag::kReclaimed, Level::Notice},
     {tag::kDryRun, Level::Notice},
     {tag::kKept, Level::Warn},

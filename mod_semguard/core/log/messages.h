@@ -28,6 +28,7 @@ constexpr const char* kRemoveIpcProtected = "SG0131"; // notice: that risk, aver
 constexpr const char* kRemoveIpcUnread = "SG0132";  // warn: a file of the RemoveIPC check unreadable
 constexpr const char* kSysvUnusable = "SG0133";     // emerg: semget fails (qemu-user, seccomp)
 constexpr const char* kLegacyDirective = "SG0134";  // warn: a 2.2 lock directive, translated to Mutex
+constexpr const char* kCensus = "SG0135";           // notice: the run's sets at the end of a pass, by origin
 // reclaim
 constexpr const char* kReclaimed = "SG0201";        // notice: stale own sets removed
 constexpr const char* kDryRun = "SG0202";           // notice: DryRun, would remove

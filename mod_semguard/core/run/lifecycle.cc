@@ -11,6 +11,7 @@
 #include "diagnosis/owners.h"
 #include "run/anchor_block.h"
 #include "run/anchor_home.h"
+#include "run/census.h"
 #include "run/start_run.h"
 #include "log/messages.h"
 #include "record/record_codec.h"
@@ -422,6 +423,12 @@ void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& 
     mem.record.phase = RunPhase::Running;
     mem.record.written_at = in.now;
     save_record(mem, log);
+    // The census: SG0101 came before this pass's modules ran; now every set is
+    // known. A run without sets has nothing to count (SG0101/SG0102 said why).
+    if (in.kind != PassKind::Preflight && !mem.record.sets.empty())
+        log.log(Level::Notice, tag::kCensus,
+                "at the end of generation " + std::to_string(in.generation) + "'s configuration: " +
+                    describe_census(take_census(mem.record.sets, in.mutexes)));
     if (AnchorBlock* b = anchor_block(mem.anchor)) {
         b->live_generation.store(in.generation);
         b->retiring.store(0);

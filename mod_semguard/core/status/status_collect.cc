@@ -4,6 +4,7 @@
 #include <set>
 
 #include "diagnosis/owners.h"
+#include "status/owner_cache.h"
 
 #include <grp.h>
 #include <pwd.h>
@@ -129,7 +130,7 @@ HeadroomState live_headroom(const SemLimits& l, const SemUsage& u, int warn_at) 
 }
 
 StatusModel collect_status(const RunMemory& mem, SemKernel& kernel, RunProbe& probe,
-                           const ServerDescription& server) {
+                           const ServerDescription& server, OwnerCache* owners) {
     StatusModel m;
     m.server_version = server.server_version;
     m.server_name = server.server_name;
@@ -188,12 +189,15 @@ StatusModel collect_status(const RunMemory& mem, SemKernel& kernel, RunProbe& pr
     }
     m.protection_enabled = mem.settings.protect;
     m.diagnosis = mem.diagnosis;
-    if (auto listing = kernel.list_sets()) {
-        std::set<int> ours;
-        for (const auto& rec : mem.record.sets) ours.insert(rec.identity.semid);
-        // The look-alikes found at start (not ours, shaped like httpd's, owned by User).
-        const std::set<int> like(mem.lookalikes.begin(), mem.lookalikes.end());
-        const OwnerBreakdown b = owner_breakdown(listing.value(), ours, like, passwd_user_name);
+    std::set<int> ours;
+    for (const auto& rec : mem.record.sets) ours.insert(rec.identity.semid);
+    // The look-alikes found at start (not ours, shaped like httpd's, owned by User).
+    const std::set<int> like(mem.lookalikes.begin(), mem.lookalikes.end());
+    OwnerBreakdown b;
+    OwnerCache once;  // without the process's cache: a listing for this model alone
+    if ((owners ? *owners : once)
+            .breakdown(kernel, m.kernel_ok ? &m.usage : nullptr, ours, like,
+                       OwnerCache::monotonic_ms(), passwd_user_name, b)) {
         m.owner_count = b.total_owners;
         for (const auto& r : b.rows)
             m.owners.push_back({r.owner, r.uid, r.others, r.owners, r.sets, r.semaphores, r.ours,

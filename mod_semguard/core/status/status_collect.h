@@ -22,8 +22,12 @@ struct ServerDescription {
     int64_t now = 0;
 };
 
+class OwnerCache;
+
+// `owners`: the process's cache of the owner breakdown (status/owner_cache.h);
+// nullptr lists every set of the host for this one model.
 StatusModel collect_status(const RunMemory& mem, SemKernel& kernel, RunProbe& probe,
-                           const ServerDescription& server);
+                           const ServerDescription& server, OwnerCache* owners = nullptr);
 
 // Headroom of the running server: use against SemGuardWarnAt, nothing projected.
 HeadroomState live_headroom(const SemLimits& limits, const SemUsage& usage, int warn_at_percent);
