@@ -60,6 +60,10 @@ public:
     virtual SysResult<SemUsage> usage() = 0;
     // Every set in this IPC namespace that the caller may see.
     virtual SysResult<std::vector<SetInfo>> list_sets() = 0;
+    // The sets at indices first_index..last_index only (holes skipped), in
+    // index order: O(last - first), not O(sets). After a SEM_INFO that reported
+    // `first_index - 1` as the highest index, these are sets made since.
+    virtual SysResult<std::vector<SetInfo>> list_sets_between(int first_index, int last_index) = 0;
     virtual SysResult<SetInfo> stat_set(int semid) = 0;
     // Reading never changes any value; nsems comes from a prior stat.
     virtual SysResult<std::vector<SemState>> read_states(int semid, unsigned long nsems) = 0;
