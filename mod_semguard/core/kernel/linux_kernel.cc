@@ -170,6 +170,7 @@ SysResult<std::vector<SetInfo>> LinuxSemKernel::list_sets_between(int first_inde
             return sys_error_now(semctl_call("SEM_STAT_ANY", index));
         }
         sets.push_back(set_info_from(semid, ds));
+        sets.back().index = index;
     }
     return sets;
 }

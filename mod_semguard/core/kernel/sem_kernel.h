@@ -42,6 +42,7 @@ struct SetInfo {
     unsigned long nsems = 0;
     int64_t otime = 0;         // last semop, 0 if never
     int64_t ctime = 0;         // creation or last IPC_SET/SETVAL
+    int index = -1;            // in the kernel's table, from a listing; -1 from stat_set
 };
 
 // One semaphore's live state (GETVAL, GETPID, GETNCNT, GETZCNT).

@@ -162,10 +162,12 @@ bool has_id(const std::vector<SetInfo>& sorted, int semid) {
     return it != sorted.end() && it->semid == semid;
 }
 
-// Every set this pass saw exist: `before` and what the marks found since.
-Snapshot known_sets(const RunMemory& mem) {
-    Snapshot known = mem.before;
+// The sets known to exist since the last listing (`before`, or the last mark
+// that listed the table), with those the cheap marks found since.
+Snapshot known_in_segment(const RunMemory& mem) {
+    Snapshot known = mem.segment == 0 ? mem.before : mem.segment_base;
     auto add = [&](const SpanMark& m) {
+        if (!m.ok || m.listed || m.segment != mem.segment) return;
         for (const auto& s : m.fresh)
             if (!has_id(known.sets, s.semid)) {
                 auto at = std::lower_bound(known.sets.begin(), known.sets.end(), s.semid,
@@ -178,6 +180,33 @@ Snapshot known_sets(const RunMemory& mem) {
     return known;
 }
 
+// A listing closes the segment of cheap marks since the previous one. A mark
+// was fooled only if a set known then was removed (missing now) and a set made
+// in its span lies at or below the highest index it saw, where no mark looked:
+// if such a set is this process's, new since the segment's start and found by
+// no mark, those marks' claims are not used. Another program's set found by no
+// mark changes nothing of ours: it is never recorded.
+void close_segment(RunMemory& mem, SemKernel& kernel, const Snapshot& listing, pid_t self,
+                   uid_t euid) {
+    if (!mem.watching) return;  // no cheap mark since the last listing
+    const Snapshot known = known_in_segment(mem);
+    const bool removed = std::any_of(known.sets.begin(), known.sets.end(), [&](const SetInfo& s) {
+        return !has_id(listing.sets, s.semid);
+    });
+    if (!removed) return;
+    std::vector<SetInfo> unseen;
+    for (const auto& s : appeared(known, listing))
+        if (s.index < 0 || s.index <= mem.watched.highest_index) unseen.push_back(s);
+    if (!created_by(kernel, unseen, self, euid).empty()) mem.void_segments.push_back(mem.segment);
+}
+
+bool mark_holds(const RunMemory& mem, const SpanMark& m) {
+    if (!m.ok) return false;
+    if (m.listed) return true;
+    return std::find(mem.void_segments.begin(), mem.void_segments.end(), m.segment) ==
+           mem.void_segments.end();
+}
+
 // The start of the marks' chain (see mark_span): `before` as it is now, and
 // SEM_INFO of this moment. `gone`: sets of `before` this process knows were
 // removed since it was listed (reclaimed, or the previous pass's, removed by
@@ -188,6 +217,9 @@ void watch_from(RunMemory& mem, SemKernel& kernel, const std::vector<int>& gone)
     mem.watching = false;
     mem.after_mpm = SpanMark{};
     mem.span_marks.clear();
+    mem.segment = 0;
+    mem.segment_base = Snapshot{};
+    mem.void_segments.clear();
     if (!mem.before.ok) return;
     auto& sets = mem.before.sets;
     sets.erase(std::remove_if(sets.begin(), sets.end(),
@@ -215,8 +247,9 @@ void watch_from(RunMemory& mem, SemKernel& kernel, const std::vector<int>& gone)
 // If those are exactly as many sets (and semaphores) as SEM_INFO's counts grew
 // by, then either no set was made below that index, or as many sets that
 // existed at the previous mark were removed meanwhile, and such a removal is
-// seen in end_pass: a set of `before` or of a mark is missing from its listing,
-// and then no mark's claims are used (one span for the whole pass). A second
+// seen at the next listing (end_pass's, or a mark's): a set known since the
+// listing before is missing from it, and then the cheap marks between the two
+// listings are not used (their spans merge into the next). A second
 // SEM_INFO after the walk catches changes during it. When the figures do not
 // add up, the mark lists the table: the sets not known before are the new ones.
 SpanMark take_mark(RunMemory& mem, SemKernel& kernel) {
@@ -242,19 +275,26 @@ SpanMark take_mark(RunMemory& mem, SemKernel& kernel) {
             semaphores_in(fresh) == now->semaphores - mem.watched.semaphores) {
             mark.ok = true;
             mark.fresh = std::move(fresh);
+            mark.segment = mem.segment;
             mem.watched = now.value();
             return mark;
         }
     }
-    const Snapshot known = known_sets(mem);
+    // The listing tells what is new since the previous mark, exactly: a set that
+    // a fooled cheap mark of this segment missed is new here, and that mark,
+    // voided by close_segment, merges its span into this one.
+    const Snapshot known = known_in_segment(mem);
     auto seen = kernel.usage();
     Snapshot listed = take_snapshot(kernel);
     if (!seen || !listed.ok) return mark;  // merges into the next span
+    close_segment(mem, kernel, listed, mem.record.run.parent_pid, mem.record.run.euid);
     mark.ok = true;
     mark.listed = true;
     mark.fresh = appeared(known, listed);
     mem.watched = seen.value();
     mem.watching = true;
+    ++mem.segment;
+    mem.segment_base = std::move(listed);
     return mark;
 }
 
@@ -455,17 +495,12 @@ void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& 
                     (!after.ok ? after.error : mem.before.error).describe());
         return;
     }
-    // The one listing of this pass (`after`) tells whether the marks' claims
-    // hold: they do unless a set seen to exist in this pass (in `before` or
-    // found by a mark) is gone, see take_mark. Then the whole pass is one span:
-    // its sets may be "unknown", never wrongly named.
-    // (Marks that all listed the table need no check: each saw what existed.)
-    const Snapshot known = known_sets(mem);
-    bool all_listed = mem.after_mpm.listed || !mem.after_mpm.ok;
-    for (const auto& m : mem.span_marks) all_listed = all_listed && (m.listed || !m.ok);
-    const bool marks_hold =
-        all_listed || std::all_of(known.sets.begin(), known.sets.end(),
-                                  [&](const SetInfo& s) { return has_id(after.sets, s.semid); });
+    // The one listing of this pass (`after`) tells whether the cheap marks'
+    // claims since the last listing hold: they do unless a set known to exist
+    // then (in that listing or found by such a mark) is gone, see take_mark.
+    // Otherwise their spans merge into the next: the sets may be "unknown",
+    // never wrongly named.
+    close_segment(mem, kernel, after, self, euid);
     // The spans in order, each closing the hooks that ran before its mark. A
     // mark that failed merges its hooks into the next span.
     struct Span {
@@ -475,11 +510,15 @@ void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& 
     std::vector<Span> chain(1);
     chain[0].hooks = window1;
     std::vector<std::pair<int, size_t>> span_of;  // semid -> the span whose mark first saw it
+    std::vector<int> merged;  // sets seen by marks whose spans merge into the next
     auto close_at = [&](const SpanMark& mark, const std::vector<WindowHook>& next, bool typed) {
-        if (!marks_hold || !mark.ok || !typed) {
+        if (!mark_holds(mem, mark) || !typed) {
             chain.back().hooks.insert(chain.back().hooks.end(), next.begin(), next.end());
+            for (const auto& s : mark.fresh) merged.push_back(s.semid);
             return;
         }
+        for (int id : merged) span_of.emplace_back(id, chain.size() - 1);
+        merged.clear();
         for (const auto& s : mark.fresh) span_of.emplace_back(s.semid, chain.size() - 1);
         chain.push_back({next, {}});
     };
@@ -539,6 +578,7 @@ void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& 
     mem.after_mpm = SpanMark{};
     mem.span_marks.clear();
     mem.watching = false;
+    mem.segment_base = Snapshot{};
 }
 
 }  // namespace semguard

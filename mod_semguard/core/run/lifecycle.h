@@ -48,6 +48,7 @@ struct SpanMark {
     bool ok = false;
     std::vector<SetInfo> fresh;  // sets that appeared since the previous mark, by anyone
     bool listed = false;         // found by a full listing (the cheap way did not add up)
+    int segment = 0;             // the listings before and after it (see take_mark)
 };
 
 struct GuardSettings {
@@ -91,6 +92,9 @@ struct RunMemory {
     Snapshot before;                  // at begin_pass (the previous pass's end, when there was one)
     SemUsage watched;                 // SEM_INFO at the last mark (or begin_pass) that succeeded
     bool watching = false;            // `watched` matches `before` plus the marks' sets
+    int segment = 0;                  // listings taken by marks in this pass so far
+    Snapshot segment_base;            // the last of them (none yet: `before`)
+    std::vector<int> void_segments;   // segments in which a known set was removed
     SpanMark after_mpm;               // at mark_after_mpm
     std::vector<SpanMark> span_marks; // at each mark_span of this pass
     std::vector<GrowthEntry> restart_growth;  // left behind at the last graceful restart
