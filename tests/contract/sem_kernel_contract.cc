@@ -208,6 +208,8 @@ TEST_P(KernelContract, ListSetsBetweenWalksOnlyThoseIndices) {
     ASSERT_TRUE(Ok(range));
     ASSERT_EQ(range->size(), 1u);
     EXPECT_EQ((*range)[0].semid, later);
+    // A listing says where it found each set: the highest index is this one's.
+    EXPECT_EQ((*range)[0].index, now->highest_index);
     // Below it, the hole at ids[1]'s index is skipped.
     range = kernel().list_sets_between(0, seen->highest_index);
     ASSERT_TRUE(Ok(range));
