@@ -606,8 +606,9 @@ def bench_reclaim():
 # 5. status page
 # --------------------------------------------------------------------------
 
-@harness.timeout(300)
+@harness.timeout(400)
 @guarded("status page", [("/semguard-status?auto / server-status?auto", ">= 1.0"),
+                         ("/semguard-status?json / server-status?auto", ">= 1.0"),
                          ("/semguard-status?metrics / server-status?auto", ">= 1.0")])
 def bench_status():
     secs = 1 if QUICK else 2
@@ -615,31 +616,31 @@ def bench_status():
     s = bench_server("status", True, 20, keep_children=True)
     s.start()
     paths = {"status": "/server-status?auto", "auto": "/semguard-status?auto",
-             "metrics": "/semguard-status?metrics"}
+             "json": "/semguard-status?json", "metrics": "/semguard-status?metrics"}
     for p in paths.values():               # warm-up, and every page answers 200
         wrk(s.port, p, 1)
     got = {k: [] for k in paths}
     cpu = {k: [] for k in paths}
     for i in range(rounds):
-        for k in rotated(("status", "auto", "metrics"), i):
+        for k in rotated(("status", "auto", "json", "metrics"), i):
             rps, _, us = measured_wrk(s, paths[k], secs)
             got[k].append(rps)
             cpu[k].append(us)
-        say("round %d: server-status %.0f, ?auto %.0f, ?metrics %.0f req/s; "
-            "CPU %.0f, %.0f, %.0f us/req" % (i + 1, got["status"][-1], got["auto"][-1],
-                                             got["metrics"][-1], cpu["status"][-1],
-                                             cpu["auto"][-1], cpu["metrics"][-1]))
+        say("round %d: server-status %.0f, ?auto %.0f, ?json %.0f, ?metrics %.0f req/s; "
+            "CPU %.0f, %.0f, %.0f, %.0f us/req"
+            % (i + 1, got["status"][-1], got["auto"][-1], got["json"][-1], got["metrics"][-1],
+               cpu["status"][-1], cpu["auto"][-1], cpu["json"][-1], cpu["metrics"][-1]))
     extra = {"rps": {k: summary(v) for k, v in got.items()},
              "cpu_us_per_request": {k: summary(v) for k, v in cpu.items()},
              "wrk": "-t2 -c16 -d%ds, one server with the module and mod_status" % secs}
     if shutil.which("strace"):
         extra["syscalls_per_request"] = {k: syscalls_per_request(s, p) for k, p in paths.items()}
         say("system calls per request: %s" % extra["syscalls_per_request"])
-    for k in ("auto", "metrics"):
+    for k in ("auto", "json", "metrics"):
         ratio = [x / y for x, y in zip(got[k], got["status"])]
         add_result("status page", "/semguard-status?%s / server-status?auto" % k, ">= 1.0",
                    ratio, statistics.median(ratio) >= 1.0, extra=extra if k == "auto" else None)
-    for k in ("auto", "metrics"):
+    for k in ("auto", "json", "metrics"):
         add_result("status page", "httpd CPU per request, ?%s / server-status?auto" % k, "-",
                    [x / y for x, y in zip(cpu[k], cpu["status"])], None)
     s.stop()
@@ -647,7 +648,7 @@ def bench_status():
         ir = {k: instructions_per_request(s, p, k) for k, p in paths.items()}
         extra["instructions_per_request"] = ir
         say("user-space instructions per request (callgrind): %s" % ir)
-        for k in ("auto", "metrics"):
+        for k in ("auto", "json", "metrics"):
             add_result("status page", "user-space instructions per request, ?%s / "
                        "server-status?auto (callgrind)" % k, "-", [ir[k] / ir["status"]], None)
 

@@ -177,6 +177,45 @@ TEST_P(KernelContract, ListSetsSkipsHolesAndKeepsIndexOrder) {
     EXPECT_EQ((*sets)[1].semid, ids[2]);
 }
 
+// A marker between hooks asks SEM_INFO and then walks only the indices above
+// the highest it last saw: there are the sets made since (issue #15).
+TEST_P(KernelContract, ListSetsBetweenWalksOnlyThoseIndices) {
+    std::vector<int> ids(4, -1);
+    for (int& id : ids) ASSERT_TRUE(create(&id));
+    ASSERT_TRUE(Ok(kernel().remove_set(ids[1])));
+    SysResult<SemUsage> seen = kernel().usage();
+    ASSERT_TRUE(Ok(seen));
+
+    // The whole range is the listing; an empty range is nothing.
+    SysResult<std::vector<SetInfo>> all = kernel().list_sets();
+    SysResult<std::vector<SetInfo>> range = kernel().list_sets_between(0, seen->highest_index);
+    ASSERT_TRUE(Ok(all));
+    ASSERT_TRUE(Ok(range));
+    ASSERT_EQ(range->size(), 3u);
+    for (size_t i = 0; i < range->size(); ++i) expect_same_info((*range)[i], (*all)[i]);
+    range = kernel().list_sets_between(seen->highest_index + 1, seen->highest_index);
+    ASSERT_TRUE(Ok(range));
+    EXPECT_TRUE(range->empty());
+
+    // A set made after that SEM_INFO, in a fresh namespace above its highest
+    // index (cyclic allocation), is exactly what the walk above it finds.
+    int later = -1;
+    ASSERT_TRUE(create(&later));
+    SysResult<SemUsage> now = kernel().usage();
+    ASSERT_TRUE(Ok(now));
+    ASSERT_GT(now->highest_index, seen->highest_index);
+    range = kernel().list_sets_between(seen->highest_index + 1, now->highest_index);
+    ASSERT_TRUE(Ok(range));
+    ASSERT_EQ(range->size(), 1u);
+    EXPECT_EQ((*range)[0].semid, later);
+    // A listing says where it found each set: the highest index is this one's.
+    EXPECT_EQ((*range)[0].index, now->highest_index);
+    // Below it, the hole at ids[1]'s index is skipped.
+    range = kernel().list_sets_between(0, seen->highest_index);
+    ASSERT_TRUE(Ok(range));
+    EXPECT_EQ(range->size(), 3u);
+}
+
 TEST_P(KernelContract, ARemovedSetCanNeitherBeReadNorChanged) {
     int id = -1;
     ASSERT_TRUE(create(&id, 2));

@@ -89,9 +89,23 @@ SysResult<SemUsage> FakeSemKernel::usage() {
 
 SysResult<std::vector<SetInfo>> FakeSemKernel::list_sets() {
     if (auto failed = faults_.on_call(Op::ListSets, "semctl(0, 0, SEM_INFO)")) return *failed;
+    ++full_listings_;
     std::vector<SetInfo> sets;
     sets.reserve(sets_.size());
-    for (const auto& entry : sets_) sets.push_back(entry.second.info);
+    for (const auto& entry : sets_) {
+        sets.push_back(entry.second.info);
+        sets.back().index = entry.first;
+    }
+    return sets;
+}
+
+SysResult<std::vector<SetInfo>> FakeSemKernel::list_sets_between(int first_index, int last_index) {
+    if (auto failed = faults_.on_call(Op::ListSets, "semctl(SEM_STAT_ANY)")) return *failed;
+    std::vector<SetInfo> sets;
+    for (auto it = sets_.lower_bound(first_index); it != sets_.end() && it->first <= last_index; ++it) {
+        sets.push_back(it->second.info);
+        sets.back().index = it->first;
+    }
     return sets;
 }
 

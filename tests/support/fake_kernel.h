@@ -37,6 +37,8 @@ public:
     SysResult<SemLimits> limits() override;
     SysResult<SemUsage> usage() override;
     SysResult<std::vector<SetInfo>> list_sets() override;
+    // Counted (and failed by fail_next) as Op::ListSets: a walk over a part of the table.
+    SysResult<std::vector<SetInfo>> list_sets_between(int first_index, int last_index) override;
     SysResult<SetInfo> stat_set(int semid) override;
     SysResult<std::vector<SemState>> read_states(int semid, unsigned long nsems) override;
     SysStatus remove_set(int semid) override;
@@ -73,6 +75,8 @@ public:
     // The next call of `op` fails with `error_code` (queued; one per call).
     void fail_next(Op op, int error_code) { faults_.fail_next(op, error_code); }
     int calls(Op op) const { return faults_.calls(op); }
+    // list_sets() calls only: walks of the whole table (issue #15 counts them).
+    int full_listings() const { return full_listings_; }
 
     TestClock& clock() { return *clock_; }
 
@@ -95,6 +99,7 @@ private:
     std::map<int, Set> sets_;  // by index: the order SEM_STAT_ANY walks them
     long used_semaphores_ = 0;
     FakeFaults<Op> faults_;
+    int full_listings_ = 0;
 };
 
 class FakeRunProbe : public RunProbe {

@@ -2,9 +2,11 @@
  *
  * Counts, per process, the semctl(SEM_STAT) and semctl(SEM_STAT_ANY) calls
  * (one per index of a listing of the kernel's table) and the listings they
- * make up: a listing starts whenever the index asked for is not above the
- * previous one (every listing walks the indices upward from 0). A count is
- * deterministic where a start-up time is not.
+ * make up: a listing starts whenever index 0 is asked for, or an index not
+ * above the previous one (every listing walks the indices upward from 0). The
+ * module's marks between hooks walk only the indices above the highest one
+ * SEM_INFO reported before (issue #15): those calls count in stat_calls, and
+ * start no listing. A count is deterministic where a start-up time is not.
  *
  *   LD_PRELOAD=.../semstat_count.so SEMSTAT_COUNT_FILE=/path apache2 ...
  *
@@ -109,7 +111,7 @@ int semctl(int semid, int semnum, int command, ...) {
         break;
     }
     if (command == SEM_STAT || command == SEM_STAT_ANY) {
-        if ((long)semid <= last_index || last_index < 0) ++listings;
+        if (semid == 0 || (long)semid <= last_index) ++listings;
         last_index = semid;
         ++stat_calls;
     } else if (command == SEM_INFO) {

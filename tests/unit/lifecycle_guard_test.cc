@@ -197,6 +197,9 @@ public:
     SysResult<SemLimits> limits() override { return real_.limits(); }
     SysResult<SemUsage> usage() override { return real_.usage(); }
     SysResult<std::vector<SetInfo>> list_sets() override { return real_.list_sets(); }
+    SysResult<std::vector<SetInfo>> list_sets_between(int first, int last) override {
+        return real_.list_sets_between(first, last);
+    }
     SysResult<SetInfo> stat_set(int semid) override {
         if (hook_) {
             auto hook = std::move(hook_);

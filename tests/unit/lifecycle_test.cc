@@ -38,8 +38,9 @@ TEST_F(LifecycleTest, PreflightRecordsThreeSets) {
     const int accept = httpd_creates(kPreflightPid);
     const int list_calls = kernel_.calls(FakeSemKernel::Op::ListSets);
     mark_after_mpm(mem_, kernel_, in.kind);
-    // One listing, for the notes only: a preflight killed after the MPM's hook
-    // leaves sets that only the anchor's notes can prove its own.
+    // One walk of the indices above the highest one (no listing), for the notes:
+    // a preflight killed after the MPM's hook leaves sets that only the anchor's
+    // notes can prove its own.
     EXPECT_EQ(kernel_.calls(FakeSemKernel::Op::ListSets), list_calls + 1);
     ASSERT_EQ(anchor_noted_sets(std::vector<unsigned char>(
                   static_cast<unsigned char*>(mem_.anchor),

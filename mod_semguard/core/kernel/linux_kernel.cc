@@ -147,9 +147,18 @@ SysResult<SemUsage> LinuxSemKernel::usage() {
 SysResult<std::vector<SetInfo>> LinuxSemKernel::list_sets() {
     SysResult<SemUsage> now = usage();
     if (!now) return now.error();
+    return list_sets_between(0, now->highest_index, static_cast<size_t>(now->arrays));
+}
+
+SysResult<std::vector<SetInfo>> LinuxSemKernel::list_sets_between(int first_index, int last_index) {
+    return list_sets_between(first_index, last_index, 0);
+}
+
+SysResult<std::vector<SetInfo>> LinuxSemKernel::list_sets_between(int first_index, int last_index,
+                                                                  size_t expected) {
     std::vector<SetInfo> sets;
-    sets.reserve(static_cast<size_t>(now->arrays));
-    for (int index = 0; index <= now->highest_index; ++index) {
+    sets.reserve(expected);
+    for (int index = first_index < 0 ? 0 : first_index; index <= last_index; ++index) {
         struct semid_ds ds {};
         union semun arg;
         arg.buf = &ds;
@@ -161,6 +170,7 @@ SysResult<std::vector<SetInfo>> LinuxSemKernel::list_sets() {
             return sys_error_now(semctl_call("SEM_STAT_ANY", index));
         }
         sets.push_back(set_info_from(semid, ds));
+        sets.back().index = index;
     }
     return sets;
 }

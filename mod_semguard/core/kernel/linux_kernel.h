@@ -27,11 +27,17 @@ public:
     // and no permission check, so sets of every owner are seen. Not atomic: a set
     // created during the walk above the highest index of its start is not listed.
     SysResult<std::vector<SetInfo>> list_sets() override;
+    // SEM_STAT_ANY for these indices only: the same walk, over a part of the table.
+    SysResult<std::vector<SetInfo>> list_sets_between(int first_index, int last_index) override;
     SysResult<SetInfo> stat_set(int semid) override;
     SysResult<std::vector<SemState>> read_states(int semid, unsigned long nsems) override;
     SysStatus remove_set(int semid) override;
     SysStatus set_owner(int semid, uid_t uid, gid_t gid, unsigned mode) override;
     SysStatus probe_create() override;
+
+private:
+    SysResult<std::vector<SetInfo>> list_sets_between(int first_index, int last_index,
+                                                      size_t expected);
 };
 
 class LinuxRunProbe : public RunProbe {

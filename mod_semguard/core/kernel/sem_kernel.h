@@ -42,6 +42,7 @@ struct SetInfo {
     unsigned long nsems = 0;
     int64_t otime = 0;         // last semop, 0 if never
     int64_t ctime = 0;         // creation or last IPC_SET/SETVAL
+    int index = -1;            // in the kernel's table, from a listing; -1 from stat_set
 };
 
 // One semaphore's live state (GETVAL, GETPID, GETNCNT, GETZCNT).
@@ -60,6 +61,10 @@ public:
     virtual SysResult<SemUsage> usage() = 0;
     // Every set in this IPC namespace that the caller may see.
     virtual SysResult<std::vector<SetInfo>> list_sets() = 0;
+    // The sets at indices first_index..last_index only (holes skipped), in
+    // index order: O(last - first), not O(sets). After a SEM_INFO that reported
+    // `first_index - 1` as the highest index, these are sets made since.
+    virtual SysResult<std::vector<SetInfo>> list_sets_between(int first_index, int last_index) = 0;
     virtual SysResult<SetInfo> stat_set(int semid) = 0;
     // Reading never changes any value; nsems comes from a prior stat.
     virtual SysResult<std::vector<SemState>> read_states(int semid, unsigned long nsems) = 0;

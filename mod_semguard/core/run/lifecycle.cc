@@ -124,16 +124,6 @@ void log_headroom(const PassInput& in, const HeadroomVerdict& v, Logger& log) {
     }
 }
 
-std::vector<SetInfo> identities_in(const Snapshot& snap, const std::vector<SetInfo>& sets) {
-    std::vector<SetInfo> out;
-    for (const auto& s : sets) {
-        auto it = std::find_if(snap.sets.begin(), snap.sets.end(),
-                               [&](const SetInfo& x) { return x.semid == s.semid; });
-        if (it != snap.sets.end()) out.push_back(*it);
-    }
-    return out;
-}
-
 void protect_sets(RunMemory& mem, SemKernel& kernel, Logger& log) {
     for (auto& rec : mem.record.sets) {
         SetInfo& id = rec.identity;
@@ -161,14 +151,161 @@ void protect_sets(RunMemory& mem, SemKernel& kernel, Logger& log) {
     }
 }
 
+long semaphores_in(const std::vector<SetInfo>& sets) {
+    long n = 0;
+    for (const auto& s : sets) n += static_cast<long>(s.nsems);
+    return n;
+}
+
+bool has_id(const std::vector<SetInfo>& sorted, int semid) {
+    auto it = std::lower_bound(sorted.begin(), sorted.end(), semid,
+                               [](const SetInfo& s, int id) { return s.semid < id; });
+    return it != sorted.end() && it->semid == semid;
+}
+
+// The sets known to exist since the last listing (`before`, or the last mark
+// that listed the table), with those the cheap marks found since.
+Snapshot known_in_segment(const RunMemory& mem) {
+    Snapshot known = mem.segment == 0 ? mem.before : mem.segment_base;
+    auto add = [&](const SpanMark& m) {
+        if (!m.ok || m.listed || m.segment != mem.segment) return;
+        for (const auto& s : m.fresh)
+            if (!has_id(known.sets, s.semid)) {
+                auto at = std::lower_bound(known.sets.begin(), known.sets.end(), s.semid,
+                                           [](const SetInfo& x, int id) { return x.semid < id; });
+                known.sets.insert(at, s);
+            }
+    };
+    add(mem.after_mpm);
+    for (const auto& m : mem.span_marks) add(m);
+    return known;
+}
+
+// A listing closes the segment of cheap marks since the previous one. A mark
+// was fooled only if a set known then was removed (missing now) and a set made
+// in its span lies at or below the highest index it saw, where no mark looked:
+// if such a set is this process's, new since the segment's start and found by
+// no mark, those marks' claims are not used. Another program's set found by no
+// mark changes nothing of ours: it is never recorded.
+void close_segment(RunMemory& mem, SemKernel& kernel, const Snapshot& listing, pid_t self,
+                   uid_t euid) {
+    if (!mem.watching) return;  // no cheap mark since the last listing
+    const Snapshot known = known_in_segment(mem);
+    const bool removed = std::any_of(known.sets.begin(), known.sets.end(), [&](const SetInfo& s) {
+        return !has_id(listing.sets, s.semid);
+    });
+    if (!removed) return;
+    std::vector<SetInfo> unseen;
+    for (const auto& s : appeared(known, listing))
+        if (s.index < 0 || s.index <= mem.watched.highest_index) unseen.push_back(s);
+    if (!created_by(kernel, unseen, self, euid).empty()) mem.void_segments.push_back(mem.segment);
+}
+
+bool mark_holds(const RunMemory& mem, const SpanMark& m) {
+    if (!m.ok) return false;
+    if (m.listed) return true;
+    return std::find(mem.void_segments.begin(), mem.void_segments.end(), m.segment) ==
+           mem.void_segments.end();
+}
+
+// The start of the marks' chain (see mark_span): `before` as it is now, and
+// SEM_INFO of this moment. `gone`: sets of `before` this process knows were
+// removed since it was listed (reclaimed, or the previous pass's, removed by
+// httpd's cleanups). The cheap marks need `before` to be exactly what exists;
+// when SEM_INFO's counts say otherwise (other programs made or removed sets
+// since), the table is listed again, once.
+void watch_from(RunMemory& mem, SemKernel& kernel, const std::vector<int>& gone) {
+    mem.watching = false;
+    mem.after_mpm = SpanMark{};
+    mem.span_marks.clear();
+    mem.segment = 0;
+    mem.segment_base = Snapshot{};
+    mem.void_segments.clear();
+    if (!mem.before.ok) return;
+    auto& sets = mem.before.sets;
+    sets.erase(std::remove_if(sets.begin(), sets.end(),
+                              [&](const SetInfo& s) {
+                                  return std::find(gone.begin(), gone.end(), s.semid) != gone.end();
+                              }),
+               sets.end());
+    auto now = kernel.usage();
+    if (now && now->arrays == static_cast<long>(sets.size()) &&
+        now->semaphores == semaphores_in(sets)) {
+        mem.watched = now.value();
+        mem.watching = true;
+        return;
+    }
+    auto seen = kernel.usage();
+    Snapshot relisted = take_snapshot(kernel);
+    if (!seen || !relisted.ok) return;  // every mark then fails: one span, as without marks
+    mem.before = std::move(relisted);
+    mem.watched = seen.value();
+    mem.watching = true;
+}
+
+// One mark. Why no listing is needed: at the previous mark SEM_INFO reported
+// the highest index in use, so every set now at a higher index was made since.
+// If those are exactly as many sets (and semaphores) as SEM_INFO's counts grew
+// by, then either no set was made below that index, or as many sets that
+// existed at the previous mark were removed meanwhile, and such a removal is
+// seen at the next listing (end_pass's, or a mark's): a set known since the
+// listing before is missing from it, and then the cheap marks between the two
+// listings are not used (their spans merge into the next). A second
+// SEM_INFO after the walk catches changes during it. When the figures do not
+// add up, the mark lists the table: the sets not known before are the new ones.
+SpanMark take_mark(RunMemory& mem, SemKernel& kernel) {
+    SpanMark mark;
+    if (!mem.before.ok) return mark;
+    // A kernel call that fails makes the mark fail (its span merges into the
+    // next one, whose mark starts from the same figures); only figures that do
+    // not add up make it list the table.
+    if (mem.watching) {
+        auto now = kernel.usage();
+        if (!now) return mark;
+        std::vector<SetInfo> fresh;
+        if (now->highest_index > mem.watched.highest_index) {
+            auto above = kernel.list_sets_between(mem.watched.highest_index + 1, now->highest_index);
+            if (!above) return mark;
+            fresh = std::move(above.value());
+        }
+        auto again = kernel.usage();
+        if (!again) return mark;
+        if (again->arrays == now->arrays && again->semaphores == now->semaphores &&
+            again->highest_index == now->highest_index &&
+            static_cast<long>(fresh.size()) == now->arrays - mem.watched.arrays &&
+            semaphores_in(fresh) == now->semaphores - mem.watched.semaphores) {
+            mark.ok = true;
+            mark.fresh = std::move(fresh);
+            mark.segment = mem.segment;
+            mem.watched = now.value();
+            return mark;
+        }
+    }
+    // The listing tells what is new since the previous mark, exactly: a set that
+    // a fooled cheap mark of this segment missed is new here, and that mark,
+    // voided by close_segment, merges its span into this one.
+    const Snapshot known = known_in_segment(mem);
+    auto seen = kernel.usage();
+    Snapshot listed = take_snapshot(kernel);
+    if (!seen || !listed.ok) return mark;  // merges into the next span
+    close_segment(mem, kernel, listed, mem.record.run.parent_pid, mem.record.run.euid);
+    mark.ok = true;
+    mark.listed = true;
+    mark.fresh = appeared(known, listed);
+    mem.watched = seen.value();
+    mem.watching = true;
+    ++mem.segment;
+    mem.segment_base = std::move(listed);
+    return mark;
+}
+
 }  // namespace
 
-void note_new_sets(RunMemory& mem, SemKernel& kernel, const Snapshot& now) {
+void note_new_sets(RunMemory& mem, SemKernel& kernel, const std::vector<SetInfo>& fresh) {
     AnchorBlock* b = anchor_block(mem.anchor);
-    if (!b || !mem.before.ok || !now.ok) return;
+    if (!b) return;
     // This process is alive and running this code: a set it touched last is its own.
-    for (const auto& s : created_by(kernel, appeared(mem.before, now), mem.record.run.parent_pid,
-                                    mem.record.run.euid))
+    for (const auto& s : created_by(kernel, fresh, mem.record.run.parent_pid, mem.record.run.euid))
         anchor_note_set(*b, s.semid, s.ctime);
 }
 
@@ -199,7 +336,6 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
     const bool enabled_by_reload = in.kind == PassKind::Restart && !mem.started;
     if (in.kind == PassKind::Preflight || !mem.started)
         before = start_run(in, mem, kernel, probe, log);
-    mem.span_marks.clear();
     if (enabled_by_reload && before.ok) {
         std::vector<int> known;
         for (const auto& k : mem.startup.kept) known.push_back(k.semid);
@@ -236,6 +372,15 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
     mem.facts = in.facts;
 
     std::vector<RecordedSet> carried = carried_sets(mem, kernel, in.mutexes, in.facts);
+    // Sets of the last listing this process knows are gone: what the reclaim
+    // removed, and the previous pass's sets that httpd's cleanups removed.
+    std::vector<int> gone;
+    for (const auto& r : mem.startup.reclaimed) gone.push_back(r.semid);
+    for (const auto& r : mem.record.sets)
+        if (std::none_of(carried.begin(), carried.end(), [&](const RecordedSet& c) {
+                return c.identity.semid == r.identity.semid;
+            }))
+            gone.push_back(r.identity.semid);
     if (in.kind == PassKind::Restart && !enabled_by_reload) {
         mem.restart_growth = left_behind(carried, in.generation - 1);
         if (!mem.restart_growth.empty()) {
@@ -293,9 +438,20 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
         hi.max_processes = in.max_processes;
         mem.headroom = assess_headroom(hi);
         if (!mem.headroom.warning.empty() || !mem.headroom.failure.empty()) {
-            // Who holds the sets, next to the limit (SG0110/SG0111): a listing
-            // of this moment, taken only when there is something to explain.
-            hi.owners = owners_in_use(take_snapshot(kernel), mem, in.user_uid);
+            // Who holds the sets, next to the limit (SG0110/SG0111): a report,
+            // so the listing this pass starts from serves (start_run's, or the
+            // previous pass's end less the sets httpd removed since) instead of
+            // one more listing of the table (issue #15: near the limit, as in
+            // the benchmark's 30,000 sets, that was one more per pass).
+            Snapshot listing = before.ok ? before : mem.before;
+            auto& ls = listing.sets;
+            ls.erase(std::remove_if(ls.begin(), ls.end(),
+                                    [&](const SetInfo& s) {
+                                        return std::find(gone.begin(), gone.end(), s.semid) !=
+                                               gone.end();
+                                    }),
+                     ls.end());
+            hi.owners = owners_in_use(listing, mem, in.user_uid);
             if (!hi.owners.empty()) mem.headroom = assess_headroom(hi);
         }
         log_headroom(in, mem.headroom, log);
@@ -313,6 +469,7 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
     // end_pass's creator test (last touched by this process) anyway.
     if (before.ok) mem.before = std::move(before);
     else if (!mem.before.ok) mem.before = take_snapshot(kernel);
+    watch_from(mem, kernel, gone);
     mem.record.sets = carried;
     if (AnchorBlock* b = anchor_block(mem.anchor)) anchor_begin_notes(*b, in.generation);
     mem.record.phase = RunPhase::Starting;
@@ -322,18 +479,18 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
     return PassVerdict::Proceed;
 }
 
-void mark_after_mpm(RunMemory& mem, SemKernel& kernel, PassKind kind) {
-    // The preflight's listing serves only the notes: its sets are not typed.
-    Snapshot now = take_snapshot(kernel);
-    note_new_sets(mem, kernel, now);
-    mem.after_mpm = kind == PassKind::Preflight ? Snapshot{} : std::move(now);
+void mark_after_mpm(RunMemory& mem, SemKernel& kernel, PassKind) {
+    // In the preflight too: its sets are noted in the anchor, and the mark's
+    // sets are checked in end_pass with the others (it only types nothing).
+    mem.after_mpm = take_mark(mem, kernel);
+    if (mem.after_mpm.ok) note_new_sets(mem, kernel, mem.after_mpm.fresh);
 }
 
 void mark_span(RunMemory& mem, SemKernel& kernel) {
-    mem.span_marks.push_back(take_snapshot(kernel));
-    // Write-ahead, from the same listing: a parent killed before end_pass then
-    // leaves unproven (SG0211) only the sets of the span it was killed in.
-    note_new_sets(mem, kernel, mem.span_marks.back());
+    mem.span_marks.push_back(take_mark(mem, kernel));
+    // Write-ahead: a parent killed before end_pass then leaves unproven
+    // (SG0211) only the sets of the span it was killed in.
+    if (mem.span_marks.back().ok) note_new_sets(mem, kernel, mem.span_marks.back().fresh);
 }
 
 std::string set_origin(const RecordedSet& set) {
@@ -355,36 +512,52 @@ void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& 
                     (!after.ok ? after.error : mem.before.error).describe());
         return;
     }
-    // The snapshots in order, each closing the hooks that ran before it. A mark
-    // that failed (or was skipped) merges its hooks into the next span.
+    // The one listing of this pass (`after`) tells whether the cheap marks'
+    // claims since the last listing hold: they do unless a set known to exist
+    // then (in that listing or found by such a mark) is gone, see take_mark.
+    // Otherwise their spans merge into the next: the sets may be "unknown",
+    // never wrongly named.
+    close_segment(mem, kernel, after, self, euid);
+    // The spans in order, each closing the hooks that ran before its mark. A
+    // mark that failed merges its hooks into the next span.
     struct Span {
-        const Snapshot* from;
-        const Snapshot* to;
         std::vector<WindowHook> hooks;
+        std::vector<SetInfo> sets;
     };
-    std::vector<Span> chain;
-    const Snapshot* from = &mem.before;
-    std::vector<WindowHook> pending = window1;
-    auto close_at = [&](const Snapshot& mark, const std::vector<WindowHook>& next) {
-        if (mark.ok) {
-            chain.push_back({from, &mark, pending});
-            from = &mark;
-            pending = next;
-        } else {
-            pending.insert(pending.end(), next.begin(), next.end());
+    std::vector<Span> chain(1);
+    chain[0].hooks = window1;
+    std::vector<std::pair<int, size_t>> span_of;  // semid -> the span whose mark first saw it
+    std::vector<int> merged;  // sets seen by marks whose spans merge into the next
+    auto close_at = [&](const SpanMark& mark, const std::vector<WindowHook>& next, bool typed) {
+        if (!mark_holds(mem, mark) || !typed) {
+            chain.back().hooks.insert(chain.back().hooks.end(), next.begin(), next.end());
+            for (const auto& s : mark.fresh) merged.push_back(s.semid);
+            return;
         }
+        for (int id : merged) span_of.emplace_back(id, chain.size() - 1);
+        merged.clear();
+        for (const auto& s : mark.fresh) span_of.emplace_back(s.semid, chain.size() - 1);
+        chain.push_back({next, {}});
     };
-    close_at(mem.after_mpm, window2);
+    // The preflight's sets are not typed by window (httpd removes them before the real pass).
+    close_at(mem.after_mpm, window2, in.kind != PassKind::Preflight);
     if (spans.size() == mem.span_marks.size()) {
-        for (size_t i = 0; i < spans.size(); ++i) close_at(mem.span_marks[i], spans[i]);
+        for (size_t i = 0; i < spans.size(); ++i) close_at(mem.span_marks[i], spans[i], true);
     } else {
-        for (const auto& sp : spans) pending.insert(pending.end(), sp.begin(), sp.end());
+        for (const auto& sp : spans)
+            chain.back().hooks.insert(chain.back().hooks.end(), sp.begin(), sp.end());
     }
-    chain.push_back({from, &after, pending});
+    for (const auto& s : created_by(kernel, appeared(mem.before, after), self, euid)) {
+        size_t at = chain.size() - 1;
+        auto it = std::find_if(span_of.begin(), span_of.end(),
+                               [&](const std::pair<int, size_t>& p) { return p.first == s.semid; });
+        if (it != span_of.end()) at = it->second;
+        chain[at].sets.push_back(s);
+    }
 
     long created = 0;
     for (const auto& span : chain) {
-        auto fresh = identities_in(after, created_by(kernel, appeared(*span.from, *span.to), self, euid));
+        const auto& fresh = span.sets;
         if (fresh.empty()) continue;
         const int n = static_cast<int>(fresh.size());
         const std::string type = certain_type(in.mutexes, in.facts, in.kind, span.hooks, n);
@@ -434,8 +607,10 @@ void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& 
         b->retiring.store(0);
     }
     mem.before = std::move(after);  // the next pass starts from here
-    mem.after_mpm = Snapshot{};
+    mem.after_mpm = SpanMark{};
     mem.span_marks.clear();
+    mem.watching = false;
+    mem.segment_base = Snapshot{};
 }
 
 }  // namespace semguard

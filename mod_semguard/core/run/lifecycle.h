@@ -41,6 +41,16 @@ struct GrowthEntry {
     long sets = 0;
 }; 
 
+// What a mark between hooks saw: the sets made since the previous mark, found
+// without a listing (see mark_span). A mark that is not ok merges its span
+// into the next one.
+struct SpanMark {
+    bool ok = false;
+    std::vector<SetInfo> fresh;  // sets that appeared since the previous mark, by anyone
+    bool listed = false;         // found by a full listing (the cheap way did not add up)
+    int segment = 0;             // the listings before and after it (see take_mark)
+};
+
 struct GuardSettings {
     std::string state_file;  // resolved path of the state file
     ReclaimMode reclaim = ReclaimMode::On;
@@ -83,8 +93,13 @@ struct RunMemory {
     long last_created = -1;           // sets the last real pass created: a restart's exact need
     Projection last_projection;       // what that pass was projected to create
     Snapshot before;                  // at begin_pass (the previous pass's end, when there was one)
-    Snapshot after_mpm;               // at mark_after_mpm
-    std::vector<Snapshot> span_marks; // at each mark_span of this pass
+    SemUsage watched;                 // SEM_INFO at the last mark (or begin_pass) that succeeded
+    bool watching = false;            // `watched` matches `before` plus the marks' sets
+    int segment = 0;                  // listings taken by marks in this pass so far
+    Snapshot segment_base;            // the last of them (none yet: `before`)
+    std::vector<int> void_segments;   // segments in which a known set was removed
+    SpanMark after_mpm;               // at mark_after_mpm
+    std::vector<SpanMark> span_marks; // at each mark_span of this pass
     std::vector<GrowthEntry> restart_growth;  // left behind at the last graceful restart
     std::vector<int> unvouched;       // enabled by a reload: sets the running server may own
     std::vector<int> maybe_foreign;   // made while a module unknown to us ran: never relabelled
@@ -105,15 +120,19 @@ void save_record(RunMemory& mem, Logger& log);
 
 PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
                        Logger& log);
-// The new sets are noted in the anchor in every pass; the preflight keeps no
-// typed snapshot (httpd removes its sets before the real pass).
+// A mark (see mark_span); the new sets are also noted in the anchor, in every
+// pass. The preflight's first window is not typed (its sets are not named).
 void mark_after_mpm(RunMemory& mem, SemKernel& kernel, PassKind kind = PassKind::FirstReal);
-// Notes in the anchor the sets this process created since begin_pass, while it
-// is alive to vouch for them: what a pass killed before end_pass leaves is then
-// provably the run's. mark_after_mpm calls it; the glue may call it at more points.
-void note_new_sets(RunMemory& mem, SemKernel& kernel, const Snapshot& now);
-// `window1`: hooks between begin_pass and mark_after_mpm; `window2`: from there to end_pass.
-// A snapshot between post_config hook positions (every pass, also the preflight).
+// Notes in the anchor those of `fresh` this process created, while it is alive
+// to vouch for them: what a pass killed before end_pass leaves is then provably
+// the run's. mark_after_mpm calls it; the glue may call it at more points.
+void note_new_sets(RunMemory& mem, SemKernel& kernel, const std::vector<SetInfo>& fresh);
+// A mark between post_config hook positions (every pass, also the preflight).
+// No listing of the kernel's table: SEM_INFO, and SEM_STAT_ANY on the indices
+// above the highest one the previous mark saw, where the sets made since are.
+// Only when those do not add up to the change in SEM_INFO's count (a set was
+// removed, or made below the highest index) is the table listed. Whether the
+// marks were right is checked in end_pass against its one listing.
 void mark_span(RunMemory& mem, SemKernel& kernel);
 // `window1`: hooks between begin_pass and mark_after_mpm; `window2`: from there to
 // the first mark_span (or end_pass); `spans[i]`: from the i-th mark_span to the

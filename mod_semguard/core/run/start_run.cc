@@ -261,6 +261,17 @@ Snapshot start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunPr
                    Logger& log) {
     begin_memory(in, mem);
     remove_stale_temp_files(in.settings.state_file);
+    // The one listing of a start before its first pass (issue #15 kept it).
+    // It serves (a) reclaim_previous_run's unrecorded_startup_sets (when a
+    // record's phase is Starting), (b) the look-alike report, and (c) the
+    // preflight pass's `before`, the baseline that proves a set new. (a) and (b)
+    // could do without it, (c) cannot: the alternative, "cuid = euid, last pid
+    // = this process and ctime >= the pass's start", claims an older set whose
+    // last semop came from an earlier process with this pid (pid reuse; the
+    // ctime, in seconds, changes at IPC_SET too), and a wrong claim can end in
+    // removing another program's set. A set claimed on this baseline is also
+    // proven new by the difference, so it stays. The real pass has no such
+    // listing: its `before` is the preflight's end listing (begin_pass).
     const Snapshot live = take_snapshot(kernel);
     StartContext c{in, mem, kernel, probe, log, live, {}, {}, false, {}};
     reclaim_recorded_files(c);

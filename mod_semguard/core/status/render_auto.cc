@@ -1,5 +1,8 @@
 #include "status/render_auto.h"
 
+#include <charconv>
+#include <string_view>
+
 #include "status/status_text.h"
 #include "text/utf8_sanitize.h"
 
@@ -23,7 +26,14 @@ std::string key_part(const std::string& text) {
 
 // A value: valid UTF-8, one line. Control characters (CR, LF, NUL, ...) become
 // spaces so a hostile ServerName cannot forge a line of its own.
+bool printable_ascii(std::string_view text) {
+    for (unsigned char c : text)
+        if (c < 0x20 || c >= 0x7F) return false;
+    return true;
+}
+
 std::string one_line(const std::string& text) {
+    if (printable_ascii(text)) return text;  // already one line of valid UTF-8
     std::string clean = sanitize_utf8(text);
     for (char& c : clean) {
         const unsigned char u = static_cast<unsigned char>(c);
@@ -47,16 +57,28 @@ class AutoWriter {
 public:
     explicit AutoWriter(std::string& out) : out_(out) {}
 
-    void text(const char* key, const std::string& value) { raw(key, one_line(value)); }
-    void number(const char* key, long long value) { raw(key, std::to_string(value)); }
+    // Printable ASCII (almost every value) is already one line of valid UTF-8:
+    // written as is, without the copies one_line makes.
+    void text(const char* key, const std::string& value) {
+        if (printable_ascii(value)) put(key, value);
+        else put(key, one_line(value));
+    }
+    void number(const char* key, long long value) {
+        char buf[24];
+        put(key, std::string_view(buf, static_cast<std::size_t>(
+                                           std::to_chars(buf, buf + sizeof buf, value).ptr - buf)));
+    }
     void unsigned_number(const char* key, unsigned long long value) {
-        raw(key, std::to_string(value));
+        char buf[24];
+        put(key, std::string_view(buf, static_cast<std::size_t>(
+                                           std::to_chars(buf, buf + sizeof buf, value).ptr - buf)));
     }
     void flag(const char* key, bool value, const char* yes = "yes", const char* no = "no") {
-        raw(key, value ? yes : no);
+        put(key, value ? yes : no);
     }
     // `key` must already be in the key alphabet; `value` already one line.
-    void raw(const std::string& key, const std::string& value) {
+    void raw(std::string_view key, std::string_view value) { put(key, value); }
+    void put(std::string_view key, std::string_view value) {
         out_ += key;
         out_ += ": ";
         out_ += value;

@@ -17,6 +17,20 @@ void append_u_escape(std::string& out, char32_t cp) {
 void append_json_string(std::string& out, std::string_view text) {
     out += '"';
     for (std::size_t pos = 0; pos < text.size();) {
+        // A run of printable ASCII that needs no escape goes in at once (almost
+        // every string of the status page is one): the same bytes as below.
+        std::size_t end = pos;
+        while (end < text.size()) {
+            const unsigned char c = static_cast<unsigned char>(text[end]);
+            if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&')
+                break;
+            ++end;
+        }
+        if (end > pos) {
+            out.append(text.data() + pos, end - pos);
+            pos = end;
+            continue;
+        }
         const Utf8Step step = next_utf8(text, pos);
         if (!step.valid) {
             out += "\\ufffd";

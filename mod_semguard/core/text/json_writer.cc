@@ -1,5 +1,6 @@
 #include "text/json_writer.h"
 
+#include <charconv>
 #include <cmath>
 
 #include "text/json_escape.h"
@@ -70,15 +71,18 @@ JsonWriter& JsonWriter::string(std::string_view text) {
     return *this;
 }
 
+// Numbers through to_chars: the same digits as std::to_string, without a string each.
 JsonWriter& JsonWriter::integer(int64_t value) {
     before_value();
-    out_ += std::to_string(value);
+    char buf[24];
+    out_.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, value).ptr - buf));
     return *this;
 }
 
 JsonWriter& JsonWriter::unsigned_integer(uint64_t value) {
     before_value();
-    out_ += std::to_string(value);
+    char buf[24];
+    out_.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, value).ptr - buf));
     return *this;
 }
 

@@ -1,0 +1,143 @@
+// The marks between hooks without listings of the kernel's table (issue #15):
+// one listing per real pass, the preflight's two (its baseline and its end),
+// and the cases where the cheap way does not add up.
+#include "lifecycle_fixture.h"
+
+namespace semguard {
+namespace {
+
+using namespace semguard::test;  // NOLINT: the fixture's steps and constants
+
+const std::vector<WindowHook> kLeakerSpan{{"mod_leaktest.c", CreatedIn::PostConfig}};
+
+class MarksTest : public LifecycleTest {
+protected:
+    // One pass with every mark the glue makes: prefork's set before
+    // mark_after_mpm, mod_ssl's and mod_rewrite's at MIDDLE, and one set of a
+    // module outside httpd's Mutex table in a REALLY_LAST hook. `during_middle`
+    // runs while the MIDDLE hooks run (another program at work).
+    void marked_pass(PassKind kind, long generation, pid_t pid, PassSets& made, int& leak,
+                     const std::function<void()>& during_middle = nullptr) {
+        const PassInput in = input(kind, generation);
+        ASSERT_EQ(begin_pass(in, mem_, kernel_, probe_, log_), PassVerdict::Proceed);
+        clock_->advance(1);
+        made.accept = httpd_creates(pid);
+        mark_after_mpm(mem_, kernel_, kind);
+        if (during_middle) during_middle();
+        if (kind == PassKind::Preflight) made.cache = httpd_creates(pid);
+        made.map = httpd_creates(pid);
+        mark_span(mem_, kernel_);
+        mark_span(mem_, kernel_);
+        mark_span(mem_, kernel_);
+        leak = httpd_creates(pid);
+        end_pass(in, mem_, kernel_, probe_, log_, kWindow1, kWindow2, {{}, {}, kLeakerSpan});
+        clock_->advance(1);
+    }
+    int foreign_set() {
+        auto id = kernel_.create_set(0, 1, 0600, 0, 0, 0, 0, 9999);
+        EXPECT_TRUE(id.ok());
+        return id.ok() ? *id : -1;
+    }
+    int highest_index() {
+        auto u = kernel_.usage();
+        EXPECT_TRUE(u.ok());
+        return u.ok() ? u->highest_index : -1;
+    }
+};
+
+TEST_F(MarksTest, MarksListNothingWhenTheNewSetsLieAboveTheHighestIndex) {
+    facts_.modules.insert("mod_leaktest.c");
+    for (int i = 0; i < 200; ++i) foreign_set();
+    PassSets pre, real;
+    int pre_leak = -1, leak = -1;
+    const int before_preflight = kernel_.full_listings();
+    marked_pass(PassKind::Preflight, 0, kPreflightPid, pre, pre_leak);
+    // The reclaim's baseline at the start and the pass's end: the four marks list nothing.
+    EXPECT_EQ(kernel_.full_listings() - before_preflight, 2);
+    clear_pconf(mem_, pre);
+    detach();
+    const int before_parent = kernel_.full_listings();
+    marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak);
+    EXPECT_EQ(kernel_.full_listings() - before_parent, 1) << "one listing for the real pass";
+
+    // ... and every set is named as the listing at every mark named it.
+    const Record r = state();
+    EXPECT_EQ(find_set(r, real.accept)->type, "mpm-accept");
+    EXPECT_EQ(find_set(r, real.map)->type, "rewrite-map");
+    EXPECT_EQ(find_set(r, pre.cache)->type, "ssl-cache");
+    for (int id : {pre_leak, leak}) {
+        ASSERT_NE(find_set(r, id), nullptr);
+        EXPECT_EQ(find_set(r, id)->module, "mod_leaktest.c");
+    }
+}
+
+TEST_F(MarksTest, SetsMadeBelowTheHighestIndexMakeTheMarkListTheTable) {
+    // Indices 0..63 taken, then all but the last four freed: the allocator
+    // wraps, and httpd's sets go into the holes below the highest index.
+    std::vector<int> ids;
+    for (int i = 0; i < FakeIpcIds::kMinCycle; ++i) ids.push_back(foreign_set());
+    for (size_t i = 0; i + 4 < ids.size(); ++i) ASSERT_TRUE(kernel_.remove_set(ids[i]).ok());
+    facts_.modules.insert("mod_leaktest.c");
+    PassSets pre, real;
+    int pre_leak = -1, leak = -1;
+    marked_pass(PassKind::Preflight, 0, kPreflightPid, pre, pre_leak);
+    clear_pconf(mem_, pre);
+    detach();
+    const int top = highest_index();
+    const int before_parent = kernel_.full_listings();
+    marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak);
+    ASSERT_LT(FakeIpcIds::index_of(real.map), top) << "the test needs a set below the highest index";
+    // The marks after a set made below the highest index list (the end, plus them).
+    EXPECT_GT(kernel_.full_listings() - before_parent, 1);
+    const Record r = state();
+    EXPECT_EQ(find_set(r, real.accept)->type, "mpm-accept");
+    EXPECT_EQ(find_set(r, real.map)->type, "rewrite-map");
+    EXPECT_EQ(find_set(r, leak)->module, "mod_leaktest.c");
+}
+
+TEST_F(MarksTest, AForeignRemovalThatHidesANewSetLeavesTheSetsUnnamedNotMisnamed) {
+    // Another program removes one of its sets while mod_rewrite makes one in
+    // the freed room below the highest index: SEM_INFO's count is unchanged
+    // and nothing is above the highest index, so the MIDDLE mark sees no new
+    // set. Without end_pass's check, mod_rewrite's set would count as made in
+    // the last span and be named after mod_leaktest.c.
+    std::vector<int> ids;
+    for (int i = 0; i < FakeIpcIds::kMinCycle; ++i) ids.push_back(foreign_set());
+    for (size_t i = 0; i + 4 < ids.size(); ++i) ASSERT_TRUE(kernel_.remove_set(ids[i]).ok());
+    const int victim = ids[ids.size() - 4];
+    facts_.modules.insert("mod_leaktest.c");
+    PassSets pre, real;
+    int pre_leak = -1, leak = -1;
+    marked_pass(PassKind::Preflight, 0, kPreflightPid, pre, pre_leak);
+    clear_pconf(mem_, pre);
+    detach();
+    marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak,
+                [&] { ASSERT_TRUE(kernel_.remove_set(victim).ok()); });
+    const Record r = state();
+    ASSERT_NE(find_set(r, real.map), nullptr) << "the set is recorded all the same";
+    ASSERT_NE(find_set(r, leak), nullptr);
+    EXPECT_NE(find_set(r, real.map)->module, "mod_leaktest.c");
+    EXPECT_TRUE(find_set(r, real.map)->type.empty() || find_set(r, real.map)->type == "rewrite-map");
+    EXPECT_TRUE(find_set(r, real.accept)->type.empty() ||
+                find_set(r, real.accept)->type == "mpm-accept");
+}
+
+TEST_F(MarksTest, SetsOfOtherProgramsMadeBetweenThePassesMakeOneMoreListing) {
+    facts_.modules.insert("mod_leaktest.c");
+    PassSets pre, real;
+    int pre_leak = -1, leak = -1;
+    marked_pass(PassKind::Preflight, 0, kPreflightPid, pre, pre_leak);
+    clear_pconf(mem_, pre);
+    detach();
+    foreign_set();  // between the preflight's end and the real pass: not in its listing
+    const int before_parent = kernel_.full_listings();
+    marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak);
+    EXPECT_EQ(kernel_.full_listings() - before_parent, 2) << "begin_pass lists again, once";
+    const Record r = state();
+    EXPECT_EQ(find_set(r, real.accept)->type, "mpm-accept");
+    EXPECT_EQ(find_set(r, real.map)->type, "rewrite-map");
+    EXPECT_EQ(find_set(r, leak)->module, "mod_leaktest.c");
+}
+
+}  // namespace
+}  // namespace semguard
