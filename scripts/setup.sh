@@ -28,6 +28,7 @@ PACKAGES=(
     chromium    # headless screenshot of the status page
     # fuzzing and sanitizers, benchmarks, memory checks
     clang libclang-rt-14-dev wrk valgrind
+    clang-format  # make format-check (.clang-format is clang-format 14's)
 )
 
 say() { printf 'setup.sh: %s\n' "$*"; }

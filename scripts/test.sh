@@ -9,7 +9,9 @@
 #  4. ctest in build/ci           unit, contract (fake and real kernel) and
 #                                 integration tests (real apache2), each real-
 #                                 kernel test in its own private IPC namespace
-#  5. promtool                    conf/prometheus: check rules, rule unit tests
+#  5. promtool                    conf/prometheus: check rules, rule unit tests;
+#                                 make format-check (the sources follow
+#                                 .clang-format)
 #  6. soak, shortened             crash loop with graceful restarts, 50 cycles
 #                                 (tests/integration/soak_crash_restart.py)
 #  7. CMake build, build/asan     -DSEMGUARD_SANITIZE=ON (ASan + UBSan)
@@ -162,6 +164,7 @@ promtool_rules() {
         (cd "$root/conf/prometheus" && promtool test rules semguard.rules.test.yml)
 }
 step "promtool check/test rules" promtool_rules
+step "format-check (.clang-format)" make -C "$root" format-check
 
 # ---- shortened soak: crash loop with graceful restarts ---------------------------
 if [ $ci_built = 1 ]; then

@@ -64,7 +64,8 @@ void diagnose_removeipc(const PassInput& in, RunMemory& mem, Logger& log) {
     if (!remember_removeipc(mem.diagnosis, v)) return;
     for (const auto& p : v.problems) log.log(Level::Warn, tag::kRemoveIpcUnread, p);
     if (!v.warning.empty()) log.log(Level::Warn, tag::kRemoveIpcRisk, v.warning);
-    if (!v.protected_note.empty()) log.log(Level::Notice, tag::kRemoveIpcProtected, v.protected_note);
+    if (!v.protected_note.empty())
+        log.log(Level::Notice, tag::kRemoveIpcProtected, v.protected_note);
 }
 
 const char* set_legacy_lock(cmd_parms* cmd, void* dummy, const char* arg) {
@@ -88,9 +89,11 @@ const char* set_legacy_lock(cmd_parms* cmd, void* dummy, const char* arg) {
         if (why.find("is not valid") != std::string::npos) {
             HttpdLogger(cmd->server)
                 .log(Level::Warn, tag::kLegacyDirective,
-                     std::string(name) + " " + arg + where + " is an httpd 2.2 directive; its "
-                     "2.4 form \"" + t.line() + "\" does not apply here (" + why +
-                     ": the module is not loaded), so it is ignored. Remove the line");
+                     std::string(name) + " " + arg + where +
+                         " is an httpd 2.2 directive; its "
+                         "2.4 form \"" +
+                         t.line() + "\" does not apply here (" + why +
+                         ": the module is not loaded), so it is ignored. Remove the line");
             return nullptr;
         }
         return apr_pstrcat(cmd->pool, name, " (httpd 2.2) as \"", t.line().c_str(), "\": ", err,

@@ -181,9 +181,9 @@ int end_pass_hook(apr_pool_t*, apr_pool_t*, apr_pool_t* ptemp, server_rec* s) {
         HttpdLogger log(s);
         flush_deferred(run_memory().deferred, log);  // in case the open_logs flush did not run
         const auto window1 = open_logs_between(begin_pass_hook, after_mpm_hook);
-        auto spans = post_config_spans(after_mpm_hook,
-                                       {mark_span_hook, mark_span_hook2, mark_span_hook3},
-                                       end_pass_hook, semguard_module.name);
+        auto spans =
+            post_config_spans(after_mpm_hook, {mark_span_hook, mark_span_hook2, mark_span_hook3},
+                              end_pass_hook, semguard_module.name);
         const auto window2 = spans.front();
         spans.erase(spans.begin());
         end_pass(pass_input(ptemp, s), run_memory(), g_kernel, g_probe, log, window1, window2,

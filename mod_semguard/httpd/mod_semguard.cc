@@ -18,11 +18,11 @@ void register_hooks(apr_pool_t* p) {
 extern "C" {
 module AP_MODULE_DECLARE_DATA semguard_module = {
     STANDARD20_MODULE_STUFF,
-    nullptr,                                   // per-directory config
-    nullptr,                                   // merge per-directory config
-    semguard::glue::create_server_config,      // per-server config
-    semguard::glue::merge_server_config,       // merge per-server config
-    semguard::glue::kCommands,                 // directives
+    nullptr,                               // per-directory config
+    nullptr,                               // merge per-directory config
+    semguard::glue::create_server_config,  // per-server config
+    semguard::glue::merge_server_config,   // merge per-server config
+    semguard::glue::kCommands,             // directives
     register_hooks,
 #if defined(AP_MODULE_FLAG_ALWAYS_MERGE)
     AP_MODULE_FLAG_NONE

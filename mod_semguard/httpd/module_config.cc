@@ -80,27 +80,23 @@ const command_rec kCommands[] = {
                   RSRC_CONF,
                   "Path of the state file recording this server's semaphore sets "
                   "(default: DefaultRuntimeDir/semguard.<instance>.state)"),
-    AP_INIT_TAKE1(directive::kReclaim, reinterpret_cast<cmd_func>(set_reclaim), nullptr,
-                  RSRC_CONF,
+    AP_INIT_TAKE1(directive::kReclaim, reinterpret_cast<cmd_func>(set_reclaim), nullptr, RSRC_CONF,
                   "On|Off|DryRun: remove this server's own stale sets after a crash (default On)"),
-    AP_INIT_TAKE1(directive::kWarnAt, reinterpret_cast<cmd_func>(set_warn_at), nullptr,
-                  RSRC_CONF,
+    AP_INIT_TAKE1(directive::kWarnAt, reinterpret_cast<cmd_func>(set_warn_at), nullptr, RSRC_CONF,
                   "Percent of SEMMNI/SEMMNS in use after start that triggers a warning, "
                   "1-100 (default 80)"),
     AP_INIT_TAKE1(directive::kRefuseStart, reinterpret_cast<cmd_func>(set_refuse_start), nullptr,
                   RSRC_CONF,
                   "On|Off: stop the start when the semaphore limits cannot hold this "
                   "configuration (default Off)"),
-    AP_INIT_TAKE1(directive::kProtect, reinterpret_cast<cmd_func>(set_protect), nullptr,
-                  RSRC_CONF,
+    AP_INIT_TAKE1(directive::kProtect, reinterpret_cast<cmd_func>(set_protect), nullptr, RSRC_CONF,
                   "On|Off: re-own each set to root:Group mode 0660 so that User cannot remove "
                   "it (default Off)"),
-    // httpd 2.2's lock directives, which 2.4 rejects: applied as the 2.4 Mutex
-    // line through core's own Mutex handling, with a warning (SG0134).
-#define SEMGUARD_LEGACY(name, what)                                                          \
-    AP_INIT_TAKE1(name, reinterpret_cast<cmd_func>(set_legacy_lock),                         \
-                  const_cast<char*>(name), RSRC_CONF,                                        \
-                  "httpd 2.2 directive, applied as the 2.4 Mutex line: " what)
+// httpd 2.2's lock directives, which 2.4 rejects: applied as the 2.4 Mutex
+// line through core's own Mutex handling, with a warning (SG0134).
+#define SEMGUARD_LEGACY(name, what)                                                           \
+    AP_INIT_TAKE1(name, reinterpret_cast<cmd_func>(set_legacy_lock), const_cast<char*>(name), \
+                  RSRC_CONF, "httpd 2.2 directive, applied as the 2.4 Mutex line: " what)
     SEMGUARD_LEGACY("AcceptMutex", "Mutex <mechanism> mpm-accept"),
     SEMGUARD_LEGACY("LockFile", "Mutex default:<directory> mpm-accept"),
     SEMGUARD_LEGACY("SSLMutex", "Mutex <mechanism> ssl-cache (sem: sysvsem)"),

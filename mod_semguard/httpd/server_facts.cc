@@ -74,7 +74,8 @@ void walk(const ap_directive_t* node, ConfigFacts& f) {
             const std::string type = lower(nth_word(node->args, 1));
             if (type.compare(0, 3, "prg") == 0) f.rewrite_prg_map = true;
         } else if (d == "<proxy") {
-            if (lower(first_word(node->args)).compare(0, 11, "balancer://") == 0) ++f.proxy_balancers;
+            if (lower(first_word(node->args)).compare(0, 11, "balancer://") == 0)
+                ++f.proxy_balancers;
         }
         if (node->first_child) walk(node->first_child, f);
     }

@@ -64,8 +64,7 @@ private:
 
 class FakeWorld : public KernelWorld {
 public:
-    FakeWorld()
-        : clock_(std::make_shared<TestClock>()), kernel_(clock_), probe_(clock_) {}
+    FakeWorld() : clock_(std::make_shared<TestClock>()), kernel_(clock_), probe_(clock_) {}
 
     SemKernel& kernel() override { return kernel_; }
     RunProbe& probe() override { return probe_; }
@@ -91,7 +90,7 @@ public:
         return pid;
     }
     SysResult<std::unique_ptr<OtherProcess>> block_in_semop(int semid, unsigned long semnum,
-                                                          int delta) override {
+                                                            int delta) override {
         auto waiter = std::make_unique<FakeWaiter>(kernel_, semid, semnum, delta == 0, next_pid());
         SysStatus joined = waiter->join();
         if (!joined) return joined.error();

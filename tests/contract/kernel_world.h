@@ -52,7 +52,7 @@ public:
     // Another process blocks in semop: delta < 0 waits to decrement (GETNCNT),
     // delta 0 waits for zero (GETZCNT). Returns once it is queued.
     virtual SysResult<std::unique_ptr<OtherProcess>> block_in_semop(int semid, unsigned long semnum,
-                                                                  int delta) = 0;
+                                                                    int delta) = 0;
 
     // fork(): a running child that inherits this process's anchor attachments.
     virtual SysResult<std::unique_ptr<OtherProcess>> fork_child() = 0;

@@ -93,7 +93,7 @@ public:
     }
 
     SysResult<std::unique_ptr<OtherProcess>> block_in_semop(int semid, unsigned long semnum,
-                                                          int delta) override {
+                                                            int delta) override {
         if (!in_private_ipc_namespace()) return refused("semop");
         const bool for_zero = delta == 0;
         SysResult<int> before = real_waiters(semid, semnum, for_zero);
@@ -151,9 +151,10 @@ WorldFactory linux_world_factory() {
     return WorldFactory{"Linux", [](std::string* why_not) -> std::unique_ptr<KernelWorld> {
                             SysStatus entered = enter_private_ipc_namespace();
                             if (!entered) {
-                                *why_not = "the real kernel is only tested inside a private IPC "
-                                           "namespace, and none could be made: " +
-                                           entered.error().describe();
+                                *why_not =
+                                    "the real kernel is only tested inside a private IPC "
+                                    "namespace, and none could be made: " +
+                                    entered.error().describe();
                                 return nullptr;
                             }
                             return std::make_unique<LinuxWorld>();

@@ -121,8 +121,7 @@ TEST_P(KernelContract, ListSetsReportsEverySetAsCreated) {
         unsigned long nsems;
         unsigned mode;
     };
-    const std::vector<Wanted> wanted = {
-        {0, 1, 0600}, {0x5e6d0001, 3, 0640}, {-17, 5, 0666}};
+    const std::vector<Wanted> wanted = {{0, 1, 0600}, {0x5e6d0001, 3, 0640}, {-17, 5, 0666}};
     const int64_t before = world().now();
     std::map<int, Wanted> created;
     for (const Wanted& w : wanted) {

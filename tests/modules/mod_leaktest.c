@@ -36,7 +36,7 @@
 #define MAX_SETS 16
 
 typedef struct {
-    const char *name;
+    const char* name;
     int process;     /* 1: once per run */
     int really_last; /* 1: REALLY_LAST hook */
     int children;    /* 1: handed to User */
@@ -45,41 +45,50 @@ typedef struct {
 
 static leak_set sets[MAX_SETS];
 static int nsets;
-static const char *pause_path;
+static const char* pause_path;
 
 module AP_MODULE_DECLARE_DATA leaktest_module;
 
-static const char *set_leak(cmd_parms *cmd, void *dummy, int argc, char *const argv[]) {
-    leak_set *s;
+static const char* set_leak(cmd_parms* cmd, void* dummy, int argc, char* const argv[]) {
+    leak_set* s;
     (void)dummy;
     if (argc != 4) return "LeakTestSet NAME generation|process middle|really_last children|parent";
     if (nsets >= MAX_SETS) return "too many LeakTestSet lines";
     s = &sets[nsets];
     s->name = apr_pstrdup(cmd->pool, argv[0]);
-    if (strcmp(argv[1], "process") == 0) s->process = 1;
-    else if (strcmp(argv[1], "generation") == 0) s->process = 0;
-    else return "LIFETIME must be generation or process";
-    if (strcmp(argv[2], "really_last") == 0) s->really_last = 1;
-    else if (strcmp(argv[2], "middle") == 0) s->really_last = 0;
-    else return "ORDER must be middle or really_last";
-    if (strcmp(argv[3], "children") == 0) s->children = 1;
-    else if (strcmp(argv[3], "parent") == 0) s->children = 0;
-    else return "SHARE must be children or parent";
+    if (strcmp(argv[1], "process") == 0)
+        s->process = 1;
+    else if (strcmp(argv[1], "generation") == 0)
+        s->process = 0;
+    else
+        return "LIFETIME must be generation or process";
+    if (strcmp(argv[2], "really_last") == 0)
+        s->really_last = 1;
+    else if (strcmp(argv[2], "middle") == 0)
+        s->really_last = 0;
+    else
+        return "ORDER must be middle or really_last";
+    if (strcmp(argv[3], "children") == 0)
+        s->children = 1;
+    else if (strcmp(argv[3], "parent") == 0)
+        s->children = 0;
+    else
+        return "SHARE must be children or parent";
     s->semid = -1;
     ++nsets;
     return NULL;
 }
 
-static const char *set_pause(cmd_parms *cmd, void *dummy, const char *path) {
+static const char* set_pause(cmd_parms* cmd, void* dummy, const char* path) {
     (void)dummy;
     pause_path = apr_pstrdup(cmd->pool, path);
     return NULL;
 }
 
-static void pause_here(apr_pool_t *p) {
-    apr_file_t *f;
+static void pause_here(apr_pool_t* p) {
+    apr_file_t* f;
     int i, waited;
-    const char *tmp = apr_pstrcat(p, pause_path, ".tmp", NULL);
+    const char* tmp = apr_pstrcat(p, pause_path, ".tmp", NULL);
     if (apr_file_open(&f, tmp, APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_TRUNCATE,
                       APR_OS_DEFAULT, p) != APR_SUCCESS)
         return;
@@ -90,8 +99,12 @@ static void pause_here(apr_pool_t *p) {
     for (waited = 0; waited < 300; ++waited) apr_sleep(apr_time_from_sec(1));
 }
 
-static int make_set(server_rec *s, const leak_set *l) {
-    union semun { int val; struct semid_ds *buf; unsigned short *array; } arg;
+static int make_set(server_rec* s, const leak_set* l) {
+    union semun {
+        int val;
+        struct semid_ds* buf;
+        unsigned short* array;
+    } arg;
     struct semid_ds ds;
     int id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
     if (id < 0) {
@@ -111,24 +124,24 @@ static int make_set(server_rec *s, const leak_set *l) {
     return id;
 }
 
-static void create_sets(apr_pool_t *pconf, server_rec *s, int really_last) {
+static void create_sets(apr_pool_t* pconf, server_rec* s, int really_last) {
     int i;
     (void)pconf;
     for (i = 0; i < nsets; ++i) {
-        leak_set *l = &sets[i];
+        leak_set* l = &sets[i];
         if (l->really_last != really_last) continue;
         if (l->process) {
             /* Survives the module's reload: the process pool outlives pconf. */
-            void *data = NULL;
-            const char *key = apr_pstrcat(s->process->pool, "leaktest:", l->name, NULL);
+            void* data = NULL;
+            const char* key = apr_pstrcat(s->process->pool, "leaktest:", l->name, NULL);
             apr_pool_userdata_get(&data, key, s->process->pool);
             if (data) {
-                l->semid = *(int *)data;
+                l->semid = *(int*)data;
                 continue;
             }
             l->semid = make_set(s, l);
             {
-                int *keep = apr_palloc(s->process->pool, sizeof *keep);
+                int* keep = apr_palloc(s->process->pool, sizeof *keep);
                 *keep = l->semid;
                 apr_pool_userdata_set(keep, key, apr_pool_cleanup_null, s->process->pool);
             }
@@ -138,15 +151,18 @@ static void create_sets(apr_pool_t *pconf, server_rec *s, int really_last) {
     }
 }
 
-static int post_config_middle(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s) {
-    (void)plog; (void)ptemp;
+static int post_config_middle(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp,
+                              server_rec* s) {
+    (void)plog;
+    (void)ptemp;
     create_sets(pconf, s, 0);
     return OK;
 }
 
-static int post_config_really_last(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
-                                   server_rec *s) {
-    (void)plog; (void)ptemp;
+static int post_config_really_last(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp,
+                                   server_rec* s) {
+    (void)plog;
+    (void)ptemp;
     create_sets(pconf, s, 1);
     if (pause_path) pause_here(ptemp);
     return OK;
@@ -163,9 +179,9 @@ static int lock_unlock(int id) {
     return 0;
 }
 
-static int handler(request_rec *r) {
+static int handler(request_rec* r) {
     int i, failed = 0;
-    char *body = "";
+    char* body = "";
     if (!r->handler || strcmp(r->handler, "leaktest") != 0) return DECLINED;
     for (i = 0; i < nsets; ++i) {
         int e;
@@ -173,8 +189,8 @@ static int handler(request_rec *r) {
         e = lock_unlock(sets[i].semid);
         if (e) {
             ++failed;
-            body = apr_psprintf(r->pool, "%s%s (semid %d): %s\n", body, sets[i].name,
-                                sets[i].semid, strerror(e));
+            body = apr_psprintf(r->pool, "%s%s (semid %d): %s\n", body, sets[i].name, sets[i].semid,
+                                strerror(e));
         }
     }
     ap_set_content_type(r, "text/plain");
@@ -187,14 +203,16 @@ static int handler(request_rec *r) {
 }
 
 /* The configuration is read again at every pass: start from nothing. */
-static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp) {
-    (void)pconf; (void)plog; (void)ptemp;
+static int pre_config(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp) {
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
     nsets = 0;
     pause_path = NULL;
     return OK;
 }
 
-static void register_hooks(apr_pool_t *p) {
+static void register_hooks(apr_pool_t* p) {
     (void)p;
     ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_post_config(post_config_middle, NULL, NULL, APR_HOOK_MIDDLE);

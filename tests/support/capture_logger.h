@@ -47,10 +47,9 @@ inline const MessageSpec* catalogue_entry(const std::string& tag) {
 // "" when a line at `level` with `tag` is what the catalogue allows, else why not.
 inline std::string catalogue_violation(Level level, const std::string& tag) {
     if (tag.empty())
-        return level <= Level::Notice
-                   ? std::string("an untagged line at ") + level_name(level) +
-                         " (notice and above need a tag)"
-                   : "";
+        return level <= Level::Notice ? std::string("an untagged line at ") + level_name(level) +
+                                            " (notice and above need a tag)"
+                                      : "";
     const MessageSpec* spec = catalogue_entry(tag);
     if (!spec) return tag + " is not in the catalogue (log/messages.cc)";
     if (spec->level != level)

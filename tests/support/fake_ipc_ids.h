@@ -12,8 +12,8 @@ namespace semguard {
 
 class FakeIpcIds {
 public:
-    static constexpr int kIndexSpan = 32768;     // IPCMNI: ids are seq << 15 | index
-    static constexpr int kMinCycle = 64;         // ipc_min_cycle (RADIX_TREE_MAP_SIZE)
+    static constexpr int kIndexSpan = 32768;  // IPCMNI: ids are seq << 15 | index
+    static constexpr int kMinCycle = 64;      // ipc_min_cycle (RADIX_TREE_MAP_SIZE)
     static constexpr int kSeqMax = 0x7fffffff >> 15;
 
     static int index_of(int id) { return id % kIndexSpan; }

@@ -63,8 +63,8 @@ const FakeSemKernel::Set* FakeSemKernel::find(int semid) const {
     return it == sets_.end() ? nullptr : &it->second;
 }
 
-std::optional<SysError> FakeSemKernel::check_semnum(const Set* set, int semid,
-                                                    unsigned long semnum, const char* cmd) const {
+std::optional<SysError> FakeSemKernel::check_semnum(const Set* set, int semid, unsigned long semnum,
+                                                    const char* cmd) const {
     if (set == nullptr || semnum >= set->sems.size()) {
         return error_with(EINVAL, semctl_call(cmd, semid, semnum));
     }
@@ -102,7 +102,8 @@ SysResult<std::vector<SetInfo>> FakeSemKernel::list_sets() {
 SysResult<std::vector<SetInfo>> FakeSemKernel::list_sets_between(int first_index, int last_index) {
     if (auto failed = faults_.on_call(Op::ListSets, "semctl(SEM_STAT_ANY)")) return *failed;
     std::vector<SetInfo> sets;
-    for (auto it = sets_.lower_bound(first_index); it != sets_.end() && it->first <= last_index; ++it) {
+    for (auto it = sets_.lower_bound(first_index); it != sets_.end() && it->first <= last_index;
+         ++it) {
         sets.push_back(it->second.info);
         sets.back().index = it->first;
     }

@@ -26,7 +26,16 @@ namespace semguard {
 
 class FakeSemKernel : public SemKernel {
 public:
-    enum class Op { Limits, Usage, ListSets, StatSet, ReadStates, RemoveSet, SetOwner, ProbeCreate };
+    enum class Op {
+        Limits,
+        Usage,
+        ListSets,
+        StatSet,
+        ReadStates,
+        RemoveSet,
+        SetOwner,
+        ProbeCreate
+    };
 
     explicit FakeSemKernel(std::shared_ptr<TestClock> clock = std::make_shared<TestClock>());
 

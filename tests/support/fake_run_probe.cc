@@ -43,8 +43,9 @@ SysResult<ProcessInfo> FakeRunProbe::process(pid_t pid) {
 }
 
 SysResult<AnchorMapping> FakeRunProbe::create_anchor(uint64_t size, int32_t key) {
-    const std::string call = "shmget(" + (key == 0 ? std::string("IPC_PRIVATE") : std::to_string(key)) +
-                             ", " + std::to_string(size) + ", IPC_CREAT|IPC_EXCL|0600)";
+    const std::string call = "shmget(" +
+                             (key == 0 ? std::string("IPC_PRIVATE") : std::to_string(key)) + ", " +
+                             std::to_string(size) + ", IPC_CREAT|IPC_EXCL|0600)";
     if (auto failed = faults_.on_call(Op::CreateAnchor, call)) return *failed;
     if (size == 0) return error_with(EINVAL, call);  // below SHMMIN
     if (key != 0) {

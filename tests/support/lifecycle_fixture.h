@@ -55,8 +55,12 @@ inline InstanceIdentity instance() {
 inline MutexConfig sysv(const std::string& type) { return {type, "using_defaults", "sysvsem", ""}; }
 
 inline std::vector<MutexConfig> reference_mutexes() {
-    return {{"default", "sysvsem", "sysvsem", ""}, sysv("mpm-accept"),  sysv("rewrite-map"),
-            sysv("ssl-cache"),                     sysv("ssl-stapling"), sysv("ssl-stapling-refresh")};
+    return {{"default", "sysvsem", "sysvsem", ""},
+            sysv("mpm-accept"),
+            sysv("rewrite-map"),
+            sysv("ssl-cache"),
+            sysv("ssl-stapling"),
+            sysv("ssl-stapling-refresh")};
 }
 
 inline ConfigFacts reference_facts() {
@@ -138,7 +142,7 @@ protected:
         made.accept = httpd_creates(pid);  // prefork's open_logs
         mark_after_mpm(mem, kernel_, kind);
         if (kind == PassKind::Preflight) made.cache = httpd_creates(pid);  // mod_ssl
-        made.map = httpd_creates(pid);                                      // mod_rewrite
+        made.map = httpd_creates(pid);                                     // mod_rewrite
         end_pass(in, mem, kernel_, probe_, log, kWindow1, kWindow2);
         clock_->advance(1);
         return v;

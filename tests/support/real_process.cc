@@ -72,7 +72,7 @@ void ChildProcess::close_release_fd() {
 
 SysStatus ChildProcess::release_and_wait_zombie() {
     close_release_fd();
-    siginfo_t info {};
+    siginfo_t info{};
     // WNOWAIT: learn that it exited without collecting it.
     while (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT) < 0) {
         if (errno != EINTR) return sys_error_now("waitid(" + std::to_string(pid_) + ", WNOWAIT)");

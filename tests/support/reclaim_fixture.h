@@ -86,9 +86,7 @@ protected:
     }
 
     // One sysvsem mutex as httpd makes it (httpd_sets.h).
-    int httpd_creates(pid_t pid) {
-        return test::httpd_creates_set(kernel_, pid, kWww, kWwwGroup);
-    }
+    int httpd_creates(pid_t pid) { return test::httpd_creates_set(kernel_, pid, kWww, kWwwGroup); }
 
     // A set the previous run created and recorded.
     int recorded(const std::string& type, long generation = 1) {

@@ -14,7 +14,8 @@
  * $SEMSTAT_COUNT_FILE (a single write on an O_APPEND descriptor opened at load
  * time, so it still works after httpd switched to User):
  *
- *   pid=N ppid=N role=preflight|parent|child|exec gen=N stat_calls=N listings=N info_calls=N cmd=ARGV...
+ *   pid=N ppid=N role=preflight|parent|child|exec gen=N stat_calls=N listings=N info_calls=N
+ * cmd=ARGV...
  *
  * role is what the process is to httpd, from the number of forks since the
  * exec (gen): an exec'd apache2 is the preflight process (or a control
@@ -81,11 +82,11 @@ __attribute__((destructor)) static void semstat_report(void) {
     int is_httpd = strcmp(name, "apache2") == 0 || strcmp(name, "httpd") == 0;
     const char* role = !is_httpd ? "exec" : gen == 0 ? "preflight" : gen == 1 ? "parent" : "child";
     char line[512];
-    int len = snprintf(line, sizeof line,
-                       "pid=%ld ppid=%ld role=%s gen=%u stat_calls=%lu listings=%lu "
-                       "info_calls=%lu cmd=%s\n",
-                       (long)getpid(), (long)getppid(), role, gen, stat_calls, listings,
-                       info_calls, cmd);
+    int len =
+        snprintf(line, sizeof line,
+                 "pid=%ld ppid=%ld role=%s gen=%u stat_calls=%lu listings=%lu "
+                 "info_calls=%lu cmd=%s\n",
+                 (long)getpid(), (long)getppid(), role, gen, stat_calls, listings, info_calls, cmd);
     if (len > 0) {
         if (len >= (int)sizeof line) {
             len = sizeof line;
@@ -98,17 +99,23 @@ __attribute__((destructor)) static void semstat_report(void) {
 
 int semctl(int semid, int semnum, int command, ...) {
     unsigned long arg = 0;
-    switch (command) {   /* the commands that take the fourth argument */
-    case IPC_STAT: case IPC_SET: case IPC_INFO: case SEM_INFO: case SEM_STAT:
-    case SEM_STAT_ANY: case GETALL: case SETALL: case SETVAL: {
-        va_list ap;
-        va_start(ap, command);
-        arg = va_arg(ap, unsigned long);   /* union semun: one pointer-sized word */
-        va_end(ap);
-        break;
-    }
-    default:
-        break;
+    switch (command) { /* the commands that take the fourth argument */
+        case IPC_STAT:
+        case IPC_SET:
+        case IPC_INFO:
+        case SEM_INFO:
+        case SEM_STAT:
+        case SEM_STAT_ANY:
+        case GETALL:
+        case SETALL:
+        case SETVAL: {
+            va_list ap;
+            va_start(ap, command);
+            arg = va_arg(ap, unsigned long); /* union semun: one pointer-sized word */
+            va_end(ap);
+            break;
+        }
+        default: break;
     }
     if (command == SEM_STAT || command == SEM_STAT_ANY) {
         if (semid == 0 || (long)semid <= last_index) ++listings;

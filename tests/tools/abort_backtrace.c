@@ -34,9 +34,11 @@ static void on_abort(int sig) {
     char head[64];
     const int n = backtrace(frames, 64);
     const int len = snprintf(head, sizeof head, "=== BT pid %d sig %d\n", (int)getpid(), sig);
-    if (write(2, head, (size_t)len) < 0) {}
+    if (write(2, head, (size_t)len) < 0) {
+    }
     backtrace_symbols_fd(frames, n, 2);
-    if (write(2, "=== END\n", 8) < 0) {}
+    if (write(2, "=== END\n", 8) < 0) {
+    }
     signal(sig, SIG_DFL);
     raise(sig);
 }

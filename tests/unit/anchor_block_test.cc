@@ -17,9 +17,7 @@ struct Segment {
     void* memory() { return bytes; }
 };
 
-TEST(AnchorBlock, FitsInTheAnchorSegment) {
-    EXPECT_LE(sizeof(AnchorBlock), 4096u);
-}
+TEST(AnchorBlock, FitsInTheAnchorSegment) { EXPECT_LE(sizeof(AnchorBlock), 4096u); }
 
 TEST(AnchorBlock, OnlyAnInitialisedBlockIsRecognised) {
     Segment seg;

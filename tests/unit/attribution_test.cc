@@ -64,8 +64,7 @@ TEST(Appeared, RecycledIndexWithANewSequenceIsNew) {
     // Index 3 freed and handed out again: Linux gives it the next sequence
     // number, so the id differs (3 -> 32768 + 3).
     const int recycled = FakeIpcIds::kIndexSpan + 3;
-    EXPECT_EQ(ids(appeared(snap({2, 3, 4}), snap({2, 4, recycled}))),
-              (std::vector<int>{recycled}));
+    EXPECT_EQ(ids(appeared(snap({2, 3, 4}), snap({2, 4, recycled}))), (std::vector<int>{recycled}));
 }
 
 TEST(Appeared, RecycledIdsFromTheFakeKernel) {
@@ -116,8 +115,8 @@ TEST(Appeared, SnapshotFailureIsReported) {
 TEST(CreatedBy, OnlyOurCuidAndOurLastPid) {
     FakeSemKernel k;
     const int ours = apr_creates(k, kSelf);
-    const int other_pid = apr_creates(k, 555);                  // another root process
-    const int other_uid = apr_creates(k, kSelf, kWwwData);      // ... our pid, other creator uid
+    const int other_pid = apr_creates(k, 555);                     // another root process
+    const int other_uid = apr_creates(k, kSelf, kWwwData);         // ... our pid, other creator uid
     auto never_set = k.create_set(0, 1, 0600, 0, 0, 0, 0, kSelf);  // GETPID still 0
     ASSERT_TRUE(never_set.ok());
     const auto cands = take_snapshot(k).sets;

@@ -42,7 +42,8 @@ TEST(Census, ATypeNoLongerInTheTableCountsOutsideUnderItsName) {
 }
 
 TEST(Census, NothingAndOnlyTheTable) {
-    EXPECT_EQ(describe_census(take_census({}, kTable)), "this run holds no SysV semaphore sets now");
+    EXPECT_EQ(describe_census(take_census({}, kTable)),
+              "this run holds no SysV semaphore sets now");
     EXPECT_EQ(describe_census(take_census({set(1, "mpm-accept")}, kTable)),
               "this run holds 1 SysV set now: 1 of httpd's Mutex table (mpm-accept: 1, sysvsem); "
               "0 outside it");

@@ -38,7 +38,8 @@ struct Constant {
 
 // Every `constexpr const char* kName = "value";` of a header, in order.
 std::vector<Constant> string_constants(const std::string& header) {
-    static const std::regex re(R"re(constexpr\s+const\s+char\s*\*\s*(k[A-Za-z0-9_]+)\s*=\s*"([^"]*)"\s*;)re");
+    static const std::regex re(
+        R"re(constexpr\s+const\s+char\s*\*\s*(k[A-Za-z0-9_]+)\s*=\s*"([^"]*)"\s*;)re");
     std::vector<Constant> out;
     for (std::sregex_iterator it(header.begin(), header.end(), re), end; it != end; ++it)
         out.push_back({(*it)[1].str(), (*it)[2].str()});
@@ -85,7 +86,8 @@ std::map<std::string, std::string> help_defaults(const std::string& source) {
     std::map<std::string, std::string> out;
     for (size_t i = 0; i < starts.size(); ++i) {
         const size_t from = starts[i].second;
-        size_t to = i + 1 < starts.size() ? starts[i + 1].second : source.find("nullptr, {nullptr}", from);
+        size_t to =
+            i + 1 < starts.size() ? starts[i + 1].second : source.find("nullptr, {nullptr}", from);
         if (to == std::string::npos) to = source.size();
         const std::string body = source.substr(from, to - from);
         std::smatch m;
@@ -146,7 +148,8 @@ TEST(ConfDocumentsDirectives, ConfServesTheStatusHandler) {
     const std::string handler = status_handler_name();
     ASSERT_FALSE(handler.empty()) << "kStatusHandler not found in directive_names.h";
     const std::string conf = read_text(source_dir() / "conf/semguard.conf");
-    EXPECT_TRUE(std::regex_search(conf, std::regex("\\n[ \\t]*SetHandler[ \\t]+" + handler + "[ \\t]*\\n")))
+    EXPECT_TRUE(
+        std::regex_search(conf, std::regex("\\n[ \\t]*SetHandler[ \\t]+" + handler + "[ \\t]*\\n")))
         << "conf/semguard.conf has no `SetHandler " << handler << "`";
     EXPECT_NE(conf.find("<IfModule semguard_module>"), std::string::npos);
 }
@@ -154,7 +157,9 @@ TEST(ConfDocumentsDirectives, ConfServesTheStatusHandler) {
 TEST(ConfDocumentsDirectives, LoadFileNamesTheModule) {
     const std::string load = read_text(source_dir() / "conf/semguard.load");
     EXPECT_TRUE(std::regex_search(
-        load, std::regex("(^|\\n)LoadModule semguard_module /usr/lib/apache2/modules/mod_semguard\\.so\\n")))
+        load,
+        std::regex(
+            "(^|\\n)LoadModule semguard_module /usr/lib/apache2/modules/mod_semguard\\.so\\n")))
         << "conf/semguard.load: " << load;
 }
 

@@ -77,20 +77,21 @@ TEST(RemoveIpc, SaidOncePerRunUnlessTheVerdictChanges) {
     FakeFiles files;
     DiagnosisView view;  // the run's, kept across restarts
     const RemoveIpcVerdict risk = assess_removeipc(login_user(), files);
-    EXPECT_TRUE(remember_removeipc(view, risk));   // the start
+    EXPECT_TRUE(remember_removeipc(view, risk));  // the start
     for (int graceful = 0; graceful < 3; ++graceful)
         EXPECT_FALSE(remember_removeipc(view, assess_removeipc(login_user(), files)));
-    EXPECT_TRUE(view.removeipc_risk);               // still on the page and in ?metrics
+    EXPECT_TRUE(view.removeipc_risk);  // still on the page and in ?metrics
     EXPECT_EQ(view.removeipc_verdict, risk.verdict);
 
     files.files["/etc/systemd/logind.conf"] = "[Login]\nRemoveIPC=no\n";
     const RemoveIpcVerdict gone = assess_removeipc(login_user(), files);
-    EXPECT_FALSE(remember_removeipc(view, gone));   // nothing to say at warn...
-    EXPECT_FALSE(view.removeipc_risk);              // ...but the page follows
+    EXPECT_FALSE(remember_removeipc(view, gone));  // nothing to say at warn...
+    EXPECT_FALSE(view.removeipc_risk);             // ...but the page follows
     EXPECT_EQ(view.removeipc_verdict, gone.verdict);
 
     files.files.erase("/etc/systemd/logind.conf");
-    EXPECT_TRUE(remember_removeipc(view, assess_removeipc(login_user(), files)));  // back: said again
+    EXPECT_TRUE(
+        remember_removeipc(view, assess_removeipc(login_user(), files)));  // back: said again
     RemoveIpcInput protect = login_user();
     protect.protect = true;
     EXPECT_TRUE(remember_removeipc(view, assess_removeipc(protect, files)));  // SG0131 now
@@ -101,11 +102,11 @@ TEST(RemoveIpc, SaidOncePerRunUnlessTheVerdictChanges) {
 
 TEST(RemoveIpc, EachConditionAloneAvertsTheRisk) {
     FakeFiles files;
-    EXPECT_FALSE(assess_removeipc(login_user(999), files).risk);        // system user
+    EXPECT_FALSE(assess_removeipc(login_user(999), files).risk);  // system user
     EXPECT_FALSE(assess_removeipc(login_user(1500, "/usr/sbin/nologin"), files).risk);
     EXPECT_FALSE(assess_removeipc(login_user(1500, "/bin/false"), files).risk);
     RemoveIpcInput root;
-    EXPECT_FALSE(assess_removeipc(root, files).risk);                    // no User: root
+    EXPECT_FALSE(assess_removeipc(root, files).risk);  // no User: root
     files.files["/etc/systemd/logind.conf"] = "[Login]\nRemoveIPC=no\n";
     const RemoveIpcVerdict v = assess_removeipc(login_user(), files);
     EXPECT_FALSE(v.risk);
@@ -166,7 +167,8 @@ TEST(RemoveIpc, HostileFilesGiveAClearLineAndTheDefault) {
     ASSERT_EQ(v.problems.size(), 3u);
     EXPECT_NE(v.problems[0].find("/etc/login.defs"), std::string::npos) << v.problems[0];
     EXPECT_NE(v.problems[1].find("cannot read /etc/systemd/logind.conf: not a regular file"),
-              std::string::npos) << v.problems[1];
+              std::string::npos)
+        << v.problems[1];
     EXPECT_NE(v.problems[2].find("x.conf"), std::string::npos) << v.problems[2];
     for (const auto& p : v.problems)
         for (unsigned char c : p) EXPECT_GE(c, 0x20) << p;
@@ -264,7 +266,8 @@ std::vector<MutexConfig> mutexes(const char* mech) {
 TEST(SysvUsable, ProbeFailureExplainsWithTheAlternatives) {
     FakeSemKernel kernel;
     kernel.fail_next(FakeSemKernel::Op::ProbeCreate, EOPNOTSUPP);
-    const SysvUsability u = check_sysv_usable(kernel, mutexes("sysvsem"), {"pthread", "fcntl", "posixsem"});
+    const SysvUsability u =
+        check_sysv_usable(kernel, mutexes("sysvsem"), {"pthread", "fcntl", "posixsem"});
     EXPECT_TRUE(u.checked);
     EXPECT_FALSE(u.usable);
     EXPECT_EQ(u.error_code, EOPNOTSUPP);
@@ -273,7 +276,8 @@ TEST(SysvUsable, ProbeFailureExplainsWithTheAlternatives) {
     EXPECT_NE(u.failure.find("mpm-accept, ssl-cache"), std::string::npos) << u.failure;
     EXPECT_NE(u.failure.find("`Mutex pthread default`, or `Mutex fcntl default`, or "
                              "`Mutex posixsem default`"),
-              std::string::npos) << u.failure;
+              std::string::npos)
+        << u.failure;
     kernel.fail_next(FakeSemKernel::Op::ProbeCreate, EPERM);
     EXPECT_NE(check_sysv_usable(kernel, mutexes("sysvsem"), {}).failure.find("seccomp"),
               std::string::npos);

@@ -26,13 +26,13 @@ TEST(DirectiveValues, ReclaimModeTable) {
         {"ON", true, ReclaimMode::On},         {"off", true, ReclaimMode::Off},
         {"OFF", true, ReclaimMode::Off},       {"Off", true, ReclaimMode::Off},
         {"DryRun", true, ReclaimMode::DryRun}, {"dryrun", true, ReclaimMode::DryRun},
-        {"DRYRUN", true, ReclaimMode::DryRun},
-        {"", false, ReclaimMode::On},          {"yes", false, ReclaimMode::On},
-        {"no", false, ReclaimMode::On},        {"dry run", false, ReclaimMode::On},
-        {"dry-run", false, ReclaimMode::On},   {"true", false, ReclaimMode::On},
-        {"1", false, ReclaimMode::On},         {" on", false, ReclaimMode::On},
-        {"on ", false, ReclaimMode::On},       {"onn", false, ReclaimMode::On},
-        {"o", false, ReclaimMode::On},         {nullptr, false, ReclaimMode::On},
+        {"DRYRUN", true, ReclaimMode::DryRun}, {"", false, ReclaimMode::On},
+        {"yes", false, ReclaimMode::On},       {"no", false, ReclaimMode::On},
+        {"dry run", false, ReclaimMode::On},   {"dry-run", false, ReclaimMode::On},
+        {"true", false, ReclaimMode::On},      {"1", false, ReclaimMode::On},
+        {" on", false, ReclaimMode::On},       {"on ", false, ReclaimMode::On},
+        {"onn", false, ReclaimMode::On},       {"o", false, ReclaimMode::On},
+        {nullptr, false, ReclaimMode::On},
     };
     for (const auto& c : cases) {
         const std::string shown = c.arg ? std::string("'") + c.arg + "'" : "nullptr";
@@ -81,30 +81,15 @@ struct PercentCase {
 
 TEST(DirectiveValues, PercentTable) {
     const PercentCase cases[] = {
-        {"1", true, 1},
-        {"80", true, 80},
-        {"100", true, 100},
-        {"50", true, 50},
-        {"99", true, 99},
-        {"0", false, 0},
-        {"00", false, 0},
-        {"101", false, 0},
-        {"1000", false, 0},
-        {"-5", false, 0},
-        {"+5", false, 0},
-        {"8O", false, 0},
-        {"80%", false, 0},
-        {" 80", false, 0},
-        {"80 ", false, 0},
-        {"8 0", false, 0},
-        {"", false, 0},
-        {"999999999999", false, 0},
+        {"1", true, 1},           {"80", true, 80},    {"100", true, 100},
+        {"50", true, 50},         {"99", true, 99},    {"0", false, 0},
+        {"00", false, 0},         {"101", false, 0},   {"1000", false, 0},
+        {"-5", false, 0},         {"+5", false, 0},    {"8O", false, 0},
+        {"80%", false, 0},        {" 80", false, 0},   {"80 ", false, 0},
+        {"8 0", false, 0},        {"", false, 0},      {"999999999999", false, 0},
         {"4294967376", false, 0},  // 80 modulo 2^32
-        {"0x50", false, 0},
-        {"80.0", false, 0},
-        {"1e2", false, 0},
-        {"eighty", false, 0},
-        {nullptr, false, 0},
+        {"0x50", false, 0},       {"80.0", false, 0},  {"1e2", false, 0},
+        {"eighty", false, 0},     {nullptr, false, 0},
     };
     for (const auto& c : cases) {
         const std::string shown = c.arg ? std::string("'") + c.arg + "'" : "nullptr";
@@ -128,9 +113,8 @@ TEST(DirectiveValues, PercentTable) {
 // ---- SemGuardStateFile PATH -----------------------------------------------------
 
 TEST(DirectiveValues, StateFileAccepted) {
-    for (const char* arg : {"/run/apache2/semguard.state", "semguard.state",
-                            "run/semguard.state", "/x", "/run/apache2/semguard state",
-                            "/run/apache2/./semguard.state"}) {
+    for (const char* arg : {"/run/apache2/semguard.state", "semguard.state", "run/semguard.state",
+                            "/x", "/run/apache2/semguard state", "/run/apache2/./semguard.state"}) {
         std::string error = "untouched";
         EXPECT_TRUE(valid_state_file_value(arg, error)) << arg << ": " << error;
     }

@@ -21,7 +21,9 @@ bool starts_with(const std::string& s, const std::string& prefix) {
 MutexConfig sysv(const std::string& type) { return {type, "using_defaults", "sysvsem", ""}; }
 
 std::vector<MutexConfig> reference_mutexes() {
-    return {{"default", "sysvsem", "sysvsem", ""}, sysv("mpm-accept"), sysv("rewrite-map"),
+    return {{"default", "sysvsem", "sysvsem", ""},
+            sysv("mpm-accept"),
+            sysv("rewrite-map"),
             sysv("ssl-cache")};
 }
 
@@ -77,8 +79,7 @@ TEST(Headroom, NoSysvMeansNothingToCheck) {
 
 TEST(Headroom, OnlyTheDefaultEntryUsingSysvIsNoSysv) {
     HeadroomInput in = input(limits(250, 32000, 32, 128), 0, 0, 0);
-    in.mutexes = {{"default", "sysvsem", "sysvsem", ""},
-                  {"mpm-accept", "pthread", "pthread", ""}};
+    in.mutexes = {{"default", "sysvsem", "sysvsem", ""}, {"mpm-accept", "pthread", "pthread", ""}};
     EXPECT_FALSE(assess_headroom(in).uses_sysv);
 }
 
@@ -117,7 +118,8 @@ TEST(Headroom, WarningAtTheThreshold) {
     EXPECT_EQ(v.state, HeadroomState::Warn);
     EXPECT_TRUE(v.failure.empty());
     ASSERT_NE(v.warning, "");
-    EXPECT_TRUE(contains(v.warning, "13 of 16 arrays (SEMMNI) will be in use (81%, SemGuardWarnAt 80%)"))
+    EXPECT_TRUE(
+        contains(v.warning, "13 of 16 arrays (SEMMNI) will be in use (81%, SemGuardWarnAt 80%)"))
         << v.warning;
     // SEMMSL and SEMOPM stay, SEMMNS is already roomy, SEMMNI goes up.
     EXPECT_EQ(v.sysctl_line, "sysctl -w kernel.sem=\"250 32000 32 128\"");
@@ -174,7 +176,8 @@ TEST(Headroom, FailureWhenNeedExceedsFreeArrays) {
               "limit 16, in use 15, free 1, needed 3; 4 of those in use are held by sets this "
               "server left behind");
     EXPECT_TRUE(starts_with(v.failure[2], "hint: this is not about disk space")) << v.failure[2];
-    EXPECT_TRUE(contains(v.failure[2], "sysctl -w kernel.sem=\"250 32000 32 128\"")) << v.failure[2];
+    EXPECT_TRUE(contains(v.failure[2], "sysctl -w kernel.sem=\"250 32000 32 128\""))
+        << v.failure[2];
     EXPECT_TRUE(contains(v.failure[2], "ipcs -s")) << v.failure[2];
     EXPECT_TRUE(contains(v.failure[2], "`Mutex pthread default`")) << v.failure[2];
     EXPECT_TRUE(contains(v.failure[2], "`Mutex fcntl default`")) << v.failure[2];
@@ -233,8 +236,9 @@ TEST(Headroom, UndoStructuresWhereTheOsBoundsThem) {
     in.max_processes = 20;
     HeadroomVerdict v = assess_headroom(in);
     EXPECT_EQ(v.state, HeadroomState::Ok);
-    EXPECT_TRUE(contains(v.summary, "undo structures: up to 20 of 30 (SEMMNU), 3 entries per "
-                                    "process of 10 (SEMUME)"))
+    EXPECT_TRUE(contains(v.summary,
+                         "undo structures: up to 20 of 30 (SEMMNU), 3 entries per "
+                         "process of 10 (SEMUME)"))
         << v.summary;
     EXPECT_FALSE(contains(v.summary, "not limited"));
 

@@ -31,7 +31,8 @@ TEST_F(LifecycleTest, RemovedSetIsReportedOnceForTheWholeRun) {
     EXPECT_EQ(child_check(child_a, kernel_, probe_, www_child(), log_, clock_->now(), false), 1);
     ASSERT_EQ(log_.count(tag::kSetRemoved), 1u) << log_.dump();
     EXPECT_EQ(log_.first(tag::kSetRemoved).level, Level::Emerg);
-    EXPECT_TRUE(log_.has(tag::kSetRemoved, "set " + std::to_string(s.map) + " (rewrite-map) removed"))
+    EXPECT_TRUE(
+        log_.has(tag::kSetRemoved, "set " + std::to_string(s.map) + " (rewrite-map) removed"))
         << log_.dump();
     EXPECT_TRUE(log_.has(tag::kSetRemoved, "RemoveIPC")) << log_.dump();
     // Another child, and the same child at exit: found, not said again.
@@ -54,7 +55,8 @@ TEST_F(LifecycleTest, RemovalSeenOnlyByTheParentIsReportedAtExit) {
     ASSERT_TRUE(kernel_.remove_set(s.accept).ok());
     parent_exit(mem_, kernel_, probe_, log_, clock_->now());
     ASSERT_EQ(log_.count(tag::kSetRemoved), 1u) << log_.dump();
-    EXPECT_TRUE(log_.has(tag::kSetRemoved, std::to_string(s.accept) + " (mpm-accept)")) << log_.dump();
+    EXPECT_TRUE(log_.has(tag::kSetRemoved, std::to_string(s.accept) + " (mpm-accept)"))
+        << log_.dump();
     const Record r = state();
     ASSERT_EQ(r.removed_outside.size(), 1u);
     EXPECT_EQ(r.removed_outside[0].type, "mpm-accept");
@@ -103,7 +105,8 @@ TEST_F(LifecycleTest, SetMadeUnusableFromOutsideIsReportedOnce) {
     EXPECT_EQ(child_check(child, kernel_, probe_, www_child(), log_, clock_->now(), false), 1);
     ASSERT_EQ(log_.count(tag::kSetUnusable), 1u) << log_.dump();
     EXPECT_EQ(log_.first(tag::kSetUnusable).level, Level::Emerg);
-    EXPECT_TRUE(log_.has(tag::kSetUnusable, std::to_string(s.accept) + " (mpm-accept)")) << log_.dump();
+    EXPECT_TRUE(log_.has(tag::kSetUnusable, std::to_string(s.accept) + " (mpm-accept)"))
+        << log_.dump();
     EXPECT_TRUE(log_.has(tag::kSetUnusable, "uid 33")) << log_.dump();
     EXPECT_EQ(log_.count(tag::kSetRemoved), 0u) << "not a removal\n" << log_.dump();
     EXPECT_EQ(child_check(child, kernel_, probe_, www_child(), log_, clock_->now(), false), 1);
@@ -129,7 +132,8 @@ TEST_F(LifecycleTest, ReportsOfAChildKilledWhileWritingAreTakenOver) {
     EXPECT_EQ(log_.count(tag::kSetUnusable), 1u) << log_.dump();
     EXPECT_EQ(log_.count(tag::kSetRemoved), 1u) << log_.dump();
     EXPECT_EQ(child_check(child, kernel_, probe_, www_child(), log_, clock_->now(), false), 2);
-    EXPECT_EQ(log_.count(tag::kSetUnusable), 1u) << "written once, then never again\n" << log_.dump();
+    EXPECT_EQ(log_.count(tag::kSetUnusable), 1u) << "written once, then never again\n"
+                                                 << log_.dump();
     EXPECT_EQ(log_.count(tag::kSetRemoved), 1u) << log_.dump();
 }
 
@@ -238,7 +242,9 @@ TEST_F(LifecycleTest, ChildRunningAsRootCanUseAnything) {
     clock_->advance(1);
     ASSERT_TRUE(kernel_.set_owner(s.accept, 0, 0, 0600).ok());
     const RunMemory child = mem_;
-    EXPECT_EQ(child_check(child, kernel_, probe_, ChildIdentity{0, 0, {}}, log_, clock_->now(), false), 0);
+    EXPECT_EQ(
+        child_check(child, kernel_, probe_, ChildIdentity{0, 0, {}}, log_, clock_->now(), false),
+        0);
 }
 
 TEST_F(LifecycleTest, ChildCheckBeforeAnyStartIsQuiet) {

@@ -86,7 +86,8 @@ TEST_F(MarksTest, SetsMadeBelowTheHighestIndexMakeTheMarkListTheTable) {
     const int top = highest_index();
     const int before_parent = kernel_.full_listings();
     marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak);
-    ASSERT_LT(FakeIpcIds::index_of(real.map), top) << "the test needs a set below the highest index";
+    ASSERT_LT(FakeIpcIds::index_of(real.map), top)
+        << "the test needs a set below the highest index";
     // The marks after a set made below the highest index list (the end, plus them).
     EXPECT_GT(kernel_.full_listings() - before_parent, 1);
     const Record r = state();
@@ -117,7 +118,8 @@ TEST_F(MarksTest, AForeignRemovalThatHidesANewSetLeavesTheSetsUnnamedNotMisnamed
     ASSERT_NE(find_set(r, real.map), nullptr) << "the set is recorded all the same";
     ASSERT_NE(find_set(r, leak), nullptr);
     EXPECT_NE(find_set(r, real.map)->module, "mod_leaktest.c");
-    EXPECT_TRUE(find_set(r, real.map)->type.empty() || find_set(r, real.map)->type == "rewrite-map");
+    EXPECT_TRUE(find_set(r, real.map)->type.empty() ||
+                find_set(r, real.map)->type == "rewrite-map");
     EXPECT_TRUE(find_set(r, real.accept)->type.empty() ||
                 find_set(r, real.accept)->type == "mpm-accept");
 }

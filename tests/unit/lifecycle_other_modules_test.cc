@@ -39,7 +39,8 @@ protected:
     PassSets leaky_start(std::vector<int>& leaks) {
         PassSets pre, real;
         int leak = -1;
-        EXPECT_EQ(leaky_pass(PassKind::Preflight, 0, kPreflightPid, pre, leak), PassVerdict::Proceed);
+        EXPECT_EQ(leaky_pass(PassKind::Preflight, 0, kPreflightPid, pre, leak),
+                  PassVerdict::Proceed);
         leaks.push_back(leak);
         clear_pconf(mem_, pre);
         detach();
@@ -196,7 +197,8 @@ TEST_F(OtherModulesTest, ParentOnlySetRaisesNoAlarmButAChangedOneDoes) {
 
     const ChildIdentity child{kWww, kWwwGroup, {}};
     log_.clear();
-    EXPECT_EQ(child_check(mem_, kernel_, probe_, child, log_, clock_->now(), false), 0) << log_.dump();
+    EXPECT_EQ(child_check(mem_, kernel_, probe_, child, log_, clock_->now(), false), 0)
+        << log_.dump();
     EXPECT_EQ(log_.count(tag::kSetUnusable), 0u);
 
     // The set handed to the children re-owned to root from outside: SG0302 stays.

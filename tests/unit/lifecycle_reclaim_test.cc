@@ -30,7 +30,8 @@ TEST_F(LifecycleTest, CrashedRunIsReclaimedAtTheNextStart) {
     EXPECT_FALSE(exists(s.map));
     ASSERT_EQ(log_.count(tag::kReclaimed), 1u) << log_.dump();
     const std::string text = log_.text_of(tag::kReclaimed);
-    EXPECT_TRUE(contains(text, "reclaimed 3 stale semaphore set(s) of the previous run (parent pid 101)"))
+    EXPECT_TRUE(
+        contains(text, "reclaimed 3 stale semaphore set(s) of the previous run (parent pid 101)"))
         << text;
     EXPECT_TRUE(contains(text, std::to_string(s.accept) + " (mpm-accept)")) << text;
     EXPECT_TRUE(contains(text, std::to_string(s.cache) + " (ssl-cache)")) << text;
@@ -212,7 +213,8 @@ TEST_F(OrphanAnchorTest, OnlyOurUnattachedAnchorIsRemoved) {
 }
 
 TEST_F(OrphanAnchorTest, SquattedKeyIsSkippedAndSaid) {
-    const int squat = probe_.squat_key(anchor_key(instance().digest(), 0), 65534, 4321, kAnchorBytes);
+    const int squat =
+        probe_.squat_key(anchor_key(instance().digest(), 0), 65534, 4321, kAnchorBytes);
     ASSERT_EQ(begin_pass(input(PassKind::Preflight, 0), mem_, kernel_, probe_, log_),
               PassVerdict::Proceed);
     EXPECT_TRUE(segment_exists(squat));
@@ -293,7 +295,8 @@ TEST_F(LifecycleTest, UnreadableStateFileIsReportedAndRewritten) {
               PassVerdict::Proceed);
     EXPECT_EQ(log_.count(tag::kStateRejected), 1u) << log_.dump();
     EXPECT_TRUE(log_.has(tag::kStateRejected, settings_.state_file)) << log_.dump();
-    EXPECT_TRUE(contains(mem_.startup.summary, "state file is not trusted")) << mem_.startup.summary;
+    EXPECT_TRUE(contains(mem_.startup.summary, "state file is not trusted"))
+        << mem_.startup.summary;
     EXPECT_EQ(state().phase, RunPhase::Starting);
 }
 

@@ -43,8 +43,10 @@ TEST_F(LifecycleTest, PreflightRecordsThreeSets) {
     // notes can prove its own.
     EXPECT_EQ(kernel_.calls(FakeSemKernel::Op::ListSets), list_calls + 1);
     ASSERT_EQ(anchor_noted_sets(std::vector<unsigned char>(
-                  static_cast<unsigned char*>(mem_.anchor),
-                  static_cast<unsigned char*>(mem_.anchor) + sizeof(AnchorBlock))).size(), 1u);
+                                    static_cast<unsigned char*>(mem_.anchor),
+                                    static_cast<unsigned char*>(mem_.anchor) + sizeof(AnchorBlock)))
+                  .size(),
+              1u);
     const int cache = httpd_creates(kPreflightPid);
     const int map = httpd_creates(kPreflightPid);
     end_pass(in, mem_, kernel_, probe_, log_, kWindow1, kWindow2);
@@ -100,8 +102,9 @@ TEST_F(LifecycleTest, FirstRealPassAfterDetachNamesEveryType) {
 
     ASSERT_EQ(log_.count(tag::kSummary), 1u) << log_.dump();
     const std::string summary = log_.text_of(tag::kSummary);
-    EXPECT_TRUE(contains(summary, "sysvsem (mpm-accept, rewrite-map, ssl-cache, ssl-stapling, "
-                                  "ssl-stapling-refresh)"))
+    EXPECT_TRUE(contains(summary,
+                         "sysvsem (mpm-accept, rewrite-map, ssl-cache, ssl-stapling, "
+                         "ssl-stapling-refresh)"))
         << summary;
     // Before this pass creates anything: only the session cache exists.
     EXPECT_TRUE(contains(summary, "SysV arrays 1/32000 in use")) << summary;
@@ -259,7 +262,8 @@ TEST_F(LifecycleTest, NoSysvSaysSoInRealPasses) {
 
 TEST_F(LifecycleTest, LowHeadroomWarnsInTheRealPassOnly) {
     kernel_.set_limits(250, 32000, 32, 10);
-    for (int i = 0; i < 5; ++i) ASSERT_TRUE(kernel_.create_set(100 + i, 1, 0600, 1000, 1000, 1000, 1000, 4000).ok());
+    for (int i = 0; i < 5; ++i)
+        ASSERT_TRUE(kernel_.create_set(100 + i, 1, 0600, 1000, 1000, 1000, 1000, 4000).ok());
     PassSets pre;
     pass(PassKind::Preflight, 0, kPreflightPid, pre);  // 5 + 3 = 80%
     EXPECT_EQ(mem_.headroom.state, HeadroomState::Warn);
@@ -278,7 +282,8 @@ TEST_F(LifecycleTest, LowHeadroomWarnsInTheRealPassOnly) {
 TEST_F(LifecycleTest, ExhaustedLimitsWithRefuseStartRefuse) {
     settings_.refuse_start = true;
     kernel_.set_limits(250, 32000, 32, 4);
-    for (int i = 0; i < 3; ++i) ASSERT_TRUE(kernel_.create_set(100 + i, 1, 0600, 1000, 1000, 1000, 1000, 4000).ok());
+    for (int i = 0; i < 3; ++i)
+        ASSERT_TRUE(kernel_.create_set(100 + i, 1, 0600, 1000, 1000, 1000, 1000, 4000).ok());
     PassSets pre;
     EXPECT_EQ(pass(PassKind::Preflight, 0, kPreflightPid, pre), PassVerdict::Refuse);
     EXPECT_EQ(pre.accept, -1) << "no mutex was created";
@@ -307,7 +312,8 @@ TEST_F(LifecycleTest, ExhaustedLimitsWithRefuseStartRefuse) {
 
 TEST_F(LifecycleTest, ExhaustedLimitsWithoutRefuseStartProceed) {
     kernel_.set_limits(250, 32000, 32, 4);
-    for (int i = 0; i < 3; ++i) ASSERT_TRUE(kernel_.create_set(100 + i, 1, 0600, 1000, 1000, 1000, 1000, 4000).ok());
+    for (int i = 0; i < 3; ++i)
+        ASSERT_TRUE(kernel_.create_set(100 + i, 1, 0600, 1000, 1000, 1000, 1000, 4000).ok());
     EXPECT_EQ(begin_pass(input(PassKind::Preflight, 0), mem_, kernel_, probe_, log_),
               PassVerdict::Proceed);
     EXPECT_EQ(log_.count(tag::kExhausted), 3u) << log_.dump();
@@ -326,8 +332,9 @@ TEST_F(LifecycleTest, ExhaustionCountsSetsThisServerLeftBehind) {
     RunMemory next;
     PassSets n;
     EXPECT_EQ(pass(next, PassKind::Preflight, 0, 200, n, log_), PassVerdict::Refuse);
-    EXPECT_TRUE(log_.has(tag::kExhausted, "limit 5, in use 3, free 2, needed 3; 3 of those in use "
-                                          "are held by sets this server left behind"))
+    EXPECT_TRUE(log_.has(tag::kExhausted,
+                         "limit 5, in use 3, free 2, needed 3; 3 of those in use "
+                         "are held by sets this server left behind"))
         << log_.dump();
 }
 
@@ -363,7 +370,8 @@ TEST_F(LifecycleTest, RefusedRestartDoesNotLookLikeARemovalFromOutside) {
     clear_pconf(mem_, s);  // graceful restart: the old generation's sets go
     settings_.refuse_start = true;
     kernel_.set_limits(250, 32000, 32, 2);
-    for (int i = 0; i < 1; ++i) ASSERT_TRUE(kernel_.create_set(500 + i, 1, 0600, 1000, 1000, 1000, 1000, 4000).ok());
+    for (int i = 0; i < 1; ++i)
+        ASSERT_TRUE(kernel_.create_set(500 + i, 1, 0600, 1000, 1000, 1000, 1000, 4000).ok());
     log_.clear();
     PassSets s2;
     EXPECT_EQ(pass(PassKind::Restart, 2, kParentPid, s2), PassVerdict::Refuse);

@@ -72,8 +72,8 @@ TEST(MutexConfig, RealisticDumpResolvesEveryType) {
 
 TEST(MutexConfig, SortedByTypeWithDefaultIncluded) {
     const MutexConfigResult r = parse_mutex_dump(kDebianDump, "sysvsem");
-    const std::vector<std::string> expected{"default",     "mpm-accept",   "rewrite-map",
-                                            "ssl-cache",   "ssl-stapling", "ssl-stapling-refresh"};
+    const std::vector<std::string> expected{"default",   "mpm-accept",   "rewrite-map",
+                                            "ssl-cache", "ssl-stapling", "ssl-stapling-refresh"};
     EXPECT_EQ(types_of(r), expected);
 }
 

@@ -322,9 +322,9 @@ TEST(CertainType, UnknownModuleAndUnknownSysvTypeMakeItAmbiguous) {
     window.push_back({"mod_foo.c", CreatedIn::PostConfig});
     EXPECT_EQ(certain_type(mutexes, reference_facts(), PassKind::FirstReal, window, 1), "");
     // Without the unknown module in the window, the unknown type is no candidate.
-    EXPECT_EQ(certain_type(mutexes, reference_facts(), PassKind::FirstReal, kPostConfigSslRewrite,
-                           1),
-              "rewrite-map");
+    EXPECT_EQ(
+        certain_type(mutexes, reference_facts(), PassKind::FirstReal, kPostConfigSslRewrite, 1),
+        "rewrite-map");
 }
 
 TEST(CertainType, UnknownModuleAloneDoesNotMakeAKnownTypeUncertain) {
@@ -363,15 +363,16 @@ TEST(CertainType, PthreadTypesAreNoCandidates) {
     auto mutexes = reference_mutexes();
     for (auto& m : mutexes)
         if (m.type == "ssl-cache") m = other("ssl-cache", "pthread");
-    EXPECT_EQ(certain_type(mutexes, reference_facts(), PassKind::Preflight, kPostConfigSslRewrite,
-                           1),
-              "rewrite-map");
+    EXPECT_EQ(
+        certain_type(mutexes, reference_facts(), PassKind::Preflight, kPostConfigSslRewrite, 1),
+        "rewrite-map");
 }
 
 // ---- certain_process_lifetime_type ------------------------------------------------
 
 TEST(CertainProcessLifetimeType, ReferenceConfigIsTheSslCache) {
-    EXPECT_EQ(certain_process_lifetime_type(reference_mutexes(), reference_facts(), 1), "ssl-cache");
+    EXPECT_EQ(certain_process_lifetime_type(reference_mutexes(), reference_facts(), 1),
+              "ssl-cache");
     // Two surviving sets are more than the session cache makes.
     EXPECT_EQ(certain_process_lifetime_type(reference_mutexes(), reference_facts(), 2), "");
 }

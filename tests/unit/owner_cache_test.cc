@@ -29,8 +29,8 @@ protected:
         auto u = kernel_.usage();
         EXPECT_TRUE(u.ok());
         OwnerBreakdown b;
-        EXPECT_TRUE(cache_.breakdown(kernel_, u.ok() ? &u.value() : nullptr, ours, {}, now_ms,
-                                     no_name, b));
+        EXPECT_TRUE(
+            cache_.breakdown(kernel_, u.ok() ? &u.value() : nullptr, ours, {}, now_ms, no_name, b));
         return b;
     }
     FakeSemKernel kernel_;
@@ -52,11 +52,11 @@ TEST_F(OwnerCacheTest, OneListingWhileNothingChanges) {
 TEST_F(OwnerCacheTest, ListedAgainWhenSemInfoChanges) {
     make(1000);
     EXPECT_EQ(ask(0).total_owners, 1);
-    const int other = make(2000);                 // sets in use +1
+    const int other = make(2000);  // sets in use +1
     EXPECT_EQ(ask(1).total_owners, 2);
     ASSERT_TRUE(kernel_.remove_set(other).ok());  // -1 again
     EXPECT_EQ(ask(2).total_owners, 1);
-    make(3000, 4);                                // semaphores in use change too
+    make(3000, 4);  // semaphores in use change too
     const OwnerBreakdown b = ask(3);
     EXPECT_EQ(b.total_owners, 2);
     EXPECT_EQ(cache_.listings(), 4);
@@ -109,12 +109,13 @@ TEST_F(OwnerCacheTest, TenThousandOwnersAreBoundedInEveryFormat) {
     int names_asked = 0;
     auto u = kernel_.usage().value();
     OwnerBreakdown b;
-    ASSERT_TRUE(cache_.breakdown(kernel_, &u, {}, {}, 0,
-                                 [&](uid_t) {
-                                     ++names_asked;
-                                     return std::string();
-                                 },
-                                 b));
+    ASSERT_TRUE(cache_.breakdown(
+        kernel_, &u, {}, {}, 0,
+        [&](uid_t) {
+            ++names_asked;
+            return std::string();
+        },
+        b));
     EXPECT_EQ(names_asked, static_cast<int>(kOwnerRowsShown));  // no lookup per owner
     ASSERT_EQ(b.rows.size(), kOwnerRowsShown + 1);
     EXPECT_EQ(b.total_owners, 10001);
@@ -128,12 +129,13 @@ TEST_F(OwnerCacheTest, TenThousandOwnersAreBoundedInEveryFormat) {
     m.owners.clear();
     m.owner_count = b.total_owners;
     for (const auto& r : b.rows)
-        m.owners.push_back({r.owner, r.uid, r.others, r.owners, r.sets, r.semaphores, r.ours,
-                            r.httpd_like});
+        m.owners.push_back(
+            {r.owner, r.uid, r.others, r.owners, r.sets, r.semaphores, r.ours, r.httpd_like});
     const RenderOptions opt;
     const std::string metrics = render_metrics(m, opt);
     size_t samples = 0;
-    for (size_t at = 0; (at = metrics.find("\nsemguard_owner_sets{", at)) != std::string::npos; ++at)
+    for (size_t at = 0; (at = metrics.find("\nsemguard_owner_sets{", at)) != std::string::npos;
+         ++at)
         ++samples;
     EXPECT_EQ(samples, kOwnerRowsShown + 1);
     EXPECT_NE(metrics.find("semguard_owner_sets{owner=\"others\"} 9991"), std::string::npos);

@@ -125,8 +125,8 @@ TEST_F(ReclaimTest, NotedRemovalsMakeACleanStopWorthAPostMortem) {
     children_exit();
     become_new_server();
     const ReclaimOutcome out = reclaim();
-    EXPECT_TRUE(contains(out.post_mortem, "shut down; while it ran, set(s) " + std::to_string(a) +
-                                              " (mpm-accept)"))
+    EXPECT_TRUE(contains(out.post_mortem,
+                         "shut down; while it ran, set(s) " + std::to_string(a) + " (mpm-accept)"))
         << out.post_mortem;
     EXPECT_EQ(log_.count(tag::kPostMortem), 1u) << log_.dump();
 }

@@ -27,9 +27,7 @@ constexpr pid_t kParent = 100;
 constexpr uint64_t kParentTicks = 1000;
 constexpr uid_t kRoot = 0;
 
-InstanceIdentity self_instance() {
-    return {"/srv/a", "/srv/a/httpd.conf", "/srv/a/httpd.pid"};
-}
+InstanceIdentity self_instance() { return {"/srv/a", "/srv/a/httpd.conf", "/srv/a/httpd.pid"}; }
 
 struct World {
     std::shared_ptr<TestClock> clock = std::make_shared<TestClock>();
@@ -40,7 +38,7 @@ struct World {
     int anchor = -1;
     void* mem = nullptr;
     std::set<std::pair<int, int64_t>> own;  // (semid, ctime) of every set the run made
-    std::set<pid_t> run_alive{kParent};      // processes of the run still alive
+    std::set<pid_t> run_alive{kParent};     // processes of the run still alive
     pid_t next_pid = 2000;
 
     int create(pid_t pid, int32_t key = 0, uid_t cuid = kRoot, bool lock = false) {
@@ -163,8 +161,8 @@ size_t run_case(unsigned seed) {
                 break;
             case 7:  // a recorded set removed from outside, its id maybe reused
                 if (!w.rec.sets.empty()) {
-                    (void)w.kernel.remove_set(w.rec.sets[pick(static_cast<int>(w.rec.sets.size()))]
-                                                  .identity.semid);
+                    (void)w.kernel.remove_set(
+                        w.rec.sets[pick(static_cast<int>(w.rec.sets.size()))].identity.semid);
                     w.create(w.next_pid++);
                 }
                 break;
@@ -193,10 +191,12 @@ size_t run_case(unsigned seed) {
     for (const auto& r : out.removed) {
         EXPECT_TRUE(w.own.count({r.identity.semid, r.identity.ctime}))
             << "seed " << seed << ": removed set " << r.identity.semid << " is not the run's own\n"
-            << out.run_verdict << "\n" << w.log.dump();
+            << out.run_verdict << "\n"
+            << w.log.dump();
         EXPECT_TRUE(alive_then.empty())
             << "seed " << seed << ": removed set " << r.identity.semid << " while "
-            << alive_then.size() << " process(es) of the run live\n" << out.run_verdict;
+            << alive_then.size() << " process(es) of the run live\n"
+            << out.run_verdict;
     }
     return out.removed.size();
 }

@@ -91,8 +91,9 @@ TEST_F(ReclaimTest, AnchorWithNoAttachmentProvesTheEnd) {
     ASSERT_EQ(log_.count(tag::kReclaimed), 1u) << log_.dump();
     const CapturedLine line = log_.first(tag::kReclaimed);
     EXPECT_EQ(line.level, Level::Notice);
-    EXPECT_TRUE(contains(line.text, "reclaimed 3 stale semaphore set(s) of the previous run "
-                                    "(parent pid 100): "))
+    EXPECT_TRUE(contains(line.text,
+                         "reclaimed 3 stale semaphore set(s) of the previous run "
+                         "(parent pid 100): "))
         << line.text;
     EXPECT_TRUE(contains(line.text, std::to_string(a) + " (mpm-accept)")) << line.text;
     EXPECT_TRUE(contains(line.text, std::to_string(b) + " (rewrite-map)")) << line.text;

@@ -177,13 +177,13 @@ TEST(FindLookalikes, OnlyPrivateSingleSemaphoreMode600SetsOfUserNotOurs) {
         s.cuid = 0;
         live.push_back(s);
     };
-    add(1, 0, 1, 0600, kWww);       // look-alike
-    add(2, 0, 1, 0600, kWww);       // ours
-    add(3, 0x77, 1, 0600, kWww);    // keyed
-    add(4, 0, 2, 0600, kWww);       // two semaphores
-    add(5, 0, 1, 0660, kWww);       // protected mode
-    add(6, 0, 1, 0600, 1000);       // another user
-    add(7, 0, 1, 0600, kWww);       // look-alike
+    add(1, 0, 1, 0600, kWww);     // look-alike
+    add(2, 0, 1, 0600, kWww);     // ours
+    add(3, 0x77, 1, 0600, kWww);  // keyed
+    add(4, 0, 2, 0600, kWww);     // two semaphores
+    add(5, 0, 1, 0660, kWww);     // protected mode
+    add(6, 0, 1, 0600, 1000);     // another user
+    add(7, 0, 1, 0600, kWww);     // look-alike
     const auto found = find_lookalikes(live, kWww, {2, 99});
     std::vector<int> got;
     for (const auto& s : found) got.push_back(s.semid);

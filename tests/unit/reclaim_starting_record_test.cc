@@ -137,7 +137,7 @@ TEST_F(StartingRecordTest, SetFromBeforeTheRecordIsNotReclaimed) {
 // GETPID is "the parent's pid", its ctime is inside [written_at, dtime]. That
 // set is not ours; GETPID only names the parent while the pid is not reused.
 TEST_F(StartingRecordTest, SetOfAProcessThatReusedTheParentPidIsNotReclaimed) {
-    serve();  // children of the run, attached to its anchor
+    serve();                            // children of the run, attached to its anchor
     probe_.remove_process(kOldParent);  // kill -9 of the parent in a restart pass
     clock_->advance(2);
     probe_.add_process(kOldParent, kOldTicks + 5000);  // pid 100 is someone else now

@@ -52,8 +52,9 @@ TEST_F(RecordCopiesTest, DamagedStateFileTheIpcNamespaceCopyReclaims) {
     RunMemory next;
     next_start(next);
     for (int id : {s.accept, s.cache, s.map}) EXPECT_FALSE(exists(id)) << id;
-    EXPECT_TRUE(log_.has(tag::kReclaimed, "reclaimed 3 stale semaphore set(s) of the previous run "
-                                          "(parent pid 101)"))
+    EXPECT_TRUE(log_.has(tag::kReclaimed,
+                         "reclaimed 3 stale semaphore set(s) of the previous run "
+                         "(parent pid 101)"))
         << log_.dump();
     EXPECT_EQ(log_.count(tag::kStateRejected), 1u) << log_.dump();
     ASSERT_EQ(log_.count(tag::kHomeInsteadOfFile), 1u) << log_.dump();

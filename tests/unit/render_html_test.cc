@@ -114,9 +114,10 @@ TEST(RenderHtml, UnreadableKernelSaysSoInsteadOfZeros) {
 
 TEST(RenderHtml, MutexTable) {
     const std::string html = render_html(rich_status_model(), RenderOptions{});
-    EXPECT_TRUE(contains(html,
-                         "<tr><td>mpm-accept</td><td>sysvsem</td><td>sysvsem</td>"
-                         "<td><strong>yes</strong></td><td>\u2014</td><td class=\"num\">0</td></tr>"));
+    EXPECT_TRUE(
+        contains(html,
+                 "<tr><td>mpm-accept</td><td>sysvsem</td><td>sysvsem</td>"
+                 "<td><strong>yes</strong></td><td>\u2014</td><td class=\"num\">0</td></tr>"));
     EXPECT_TRUE(contains(html,
                          "<tr><td>authdigest-client</td><td>default</td><td>fcntl</td>"
                          "<td>no</td><td>/var/run/apache2</td><td class=\"num\">0</td></tr>"));

@@ -380,9 +380,9 @@ namespace {
 TEST_F(StatusCollectTest, CensusAndOwnersCountWhatExistsNow) {
     const int accept1 = record(httpd_creates(kParent), "mpm-accept");
     record(httpd_creates(kParent), "mpm-accept");
-    record(httpd_creates(kParent), "");                // type unknown: outside the table
+    record(httpd_creates(kParent), "");  // type unknown: outside the table
     const int gone = record(httpd_creates(kParent), "mpm-accept");
-    ASSERT_TRUE(kernel_.remove_set(gone).ok());         // recorded but gone: not counted
+    ASSERT_TRUE(kernel_.remove_set(gone).ok());  // recorded but gone: not counted
     ASSERT_TRUE(kernel_.create_set(77, 5, 0644, 0, 0, 0, 0, kStranger).ok());  // root's
     const StatusModel m = collect();
     ASSERT_EQ(m.mutexes.size(), 3u);

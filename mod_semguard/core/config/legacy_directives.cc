@@ -41,8 +41,9 @@ bool mechanism_of(const std::string& value, bool ssl_sem_is_sysv, std::string& o
     const size_t colon = value.find(':');
     const std::string meth = lower(value.substr(0, colon));
     const std::string file = colon == std::string::npos ? "" : value.substr(colon + 1);
-    static const char* const kKnown[] = {"default", "yes", "none", "no", "flock", "fcntl",
-                                         "file", "posixsem", "sysvsem", "pthread", "sem"};
+    static const char* const kKnown[] = {"default", "yes",     "none", "no",
+                                         "flock",   "fcntl",   "file", "posixsem",
+                                         "sysvsem", "pthread", "sem"};
     bool known = false;
     for (const char* k : kKnown) known = known || meth == k;
     if (!known) {
@@ -73,9 +74,9 @@ bool mechanism_of(const std::string& value, bool ssl_sem_is_sysv, std::string& o
 }  // namespace
 
 const std::vector<std::string>& legacy_lock_directives() {
-    static const std::vector<std::string> kNames = {"AcceptMutex", "LockFile", "SSLMutex",
-                                                    "SSLStaplingMutex", "RewriteLock",
-                                                    "WatchdogMutexPath"};
+    static const std::vector<std::string> kNames = {"AcceptMutex", "LockFile",
+                                                    "SSLMutex",    "SSLStaplingMutex",
+                                                    "RewriteLock", "WatchdogMutexPath"};
     return kNames;
 }
 
@@ -104,8 +105,10 @@ LegacyTranslation translate_legacy_lock(const std::string& directive, const std:
                                                         : "watchdog-callback";
         const std::string dir = directive == "WatchdogMutexPath" ? arg : dir_of(arg);
         if (dir.empty()) {
-            t.error = directive + ": needs an absolute or ServerRoot-relative path with a "
-                                  "directory, got \"" + arg.substr(0, 40) + "\"";
+            t.error = directive +
+                      ": needs an absolute or ServerRoot-relative path with a "
+                      "directory, got \"" +
+                      arg.substr(0, 40) + "\"";
             return t;
         }
         t.mutex_args = "default:" + dir + " " + type;

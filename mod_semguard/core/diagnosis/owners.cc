@@ -28,8 +28,10 @@ OwnerBreakdown owner_breakdown(const std::vector<SetInfo>& sets, const std::set<
         u.uid = s.uid;
         ++u.sets;
         u.semaphores += static_cast<long>(s.nsems);
-        if (ours.count(s.semid)) ++u.ours;
-        else if (httpd_like.count(s.semid)) ++u.httpd_like;
+        if (ours.count(s.semid))
+            ++u.ours;
+        else if (httpd_like.count(s.semid))
+            ++u.httpd_like;
     }
     std::vector<OwnerUse> rows;
     rows.reserve(by_uid.size());

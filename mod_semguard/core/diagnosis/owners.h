@@ -15,14 +15,14 @@
 namespace semguard {
 
 struct OwnerUse {
-    std::string owner;         // user name, or the number; "others" for the folded rest
+    std::string owner;  // user name, or the number; "others" for the folded rest
     uid_t uid = 0;
     bool others = false;
-    long owners = 1;           // owners summed in this row (>1 only for "others")
+    long owners = 1;  // owners summed in this row (>1 only for "others")
     long sets = 0;
     long semaphores = 0;
-    long ours = 0;             // sets of this server (recorded in its run)
-    long httpd_like = 0;       // sets that look like httpd's but are not this server's
+    long ours = 0;        // sets of this server (recorded in its run)
+    long httpd_like = 0;  // sets that look like httpd's but are not this server's
 };
 
 struct OwnerBreakdown {

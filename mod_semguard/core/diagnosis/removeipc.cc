@@ -35,7 +35,8 @@ void for_each_line(const std::string& text, Fn fn) {
 std::string shown(const std::string& s) {
     std::string out;
     for (char c : s.substr(0, 60))
-        out += (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) ? '?' : c;
+        out += (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) ? '?'
+                                                                                               : c;
     return out;
 }
 
@@ -73,8 +74,10 @@ int parse_remove_ipc(const std::string& text, std::string* bad) {
         const size_t eq = line.find('=');
         if (eq == std::string::npos || trim(line.substr(0, eq)) != "RemoveIPC") return;
         const std::string v = lower(trim(line.substr(eq + 1)));
-        if (v == "yes" || v == "true" || v == "on" || v == "1" || v == "y" || v == "t") value = 1;
-        else if (v == "no" || v == "false" || v == "off" || v == "0" || v == "n" || v == "f") value = 0;
+        if (v == "yes" || v == "true" || v == "on" || v == "1" || v == "y" || v == "t")
+            value = 1;
+        else if (v == "no" || v == "false" || v == "off" || v == "0" || v == "n" || v == "f")
+            value = 0;
         else {
             // systemd ignores a value it cannot parse, with a warning: so do we.
             if (bad) *bad = shown(line);
@@ -111,8 +114,9 @@ RemoveIpcVerdict assess_removeipc(const RemoveIpcInput& in, SystemFiles& files) 
         v.verdict = "no risk: httpd's sets belong to root, which RemoveIPC never cleans";
         return v;
     }
-    const std::string who = (in.passwd.found ? shown(in.passwd.name) : std::string("(no passwd entry)")) +
-                            " (uid " + std::to_string(in.uid) + ")";
+    const std::string who =
+        (in.passwd.found ? shown(in.passwd.name) : std::string("(no passwd entry)")) + " (uid " +
+        std::to_string(in.uid) + ")";
 
     const TextFile defs = files.read("/etc/login.defs");
     bool found = false;
@@ -139,8 +143,8 @@ RemoveIpcVerdict assess_removeipc(const RemoveIpcInput& in, SystemFiles& files) 
         std::string bad;
         const int r = parse_remove_ipc(f.content, &bad);
         if (!bad.empty())
-            v.problems.push_back(path + ": value not understood, ignored as logind does: \"" +
-                                 bad + "\"");
+            v.problems.push_back(path + ": value not understood, ignored as logind does: \"" + bad +
+                                 "\"");
         if (r >= 0) {
             v.removeipc = r == 1;
             v.removeipc_from = path;
@@ -149,8 +153,8 @@ RemoveIpcVerdict assess_removeipc(const RemoveIpcInput& in, SystemFiles& files) 
 
     v.can_login = in.passwd.found && shell_allows_login(in.passwd.shell);
     const bool system_user = static_cast<long>(in.uid) <= v.sys_uid_max;
-    const std::string removeipc_text = std::string("RemoveIPC=") + (v.removeipc ? "yes" : "no") +
-                                       " (" + v.removeipc_from + ")";
+    const std::string removeipc_text =
+        std::string("RemoveIPC=") + (v.removeipc ? "yes" : "no") + " (" + v.removeipc_from + ")";
     if (system_user) {
         v.verdict = "no risk: User " + who + " is a system user (SYS_UID_MAX " +
                     std::to_string(v.sys_uid_max) + ", " + v.sys_uid_max_from +
@@ -160,7 +164,7 @@ RemoveIpcVerdict assess_removeipc(const RemoveIpcInput& in, SystemFiles& files) 
     if (!v.can_login) {
         v.verdict = "no risk: User " + who + " cannot log in (" +
                     (in.passwd.found ? "shell " + (in.passwd.shell.empty() ? std::string("(empty)")
-                                                                          : shown(in.passwd.shell))
+                                                                           : shown(in.passwd.shell))
                                      : std::string("no passwd entry")) +
                     "), so it has no login session whose end triggers RemoveIPC; " + removeipc_text;
         return v;
@@ -176,21 +180,27 @@ RemoveIpcVerdict assess_removeipc(const RemoveIpcInput& in, SystemFiles& files) 
                             "), can log in (shell " + shown(in.passwd.shell) +
                             "), and systemd-logind's " + removeipc_text + " is in effect";
     if (in.protect) {
-        v.verdict = "protected: " + why + "; SemGuardProtect re-owns the sets to root, and "
+        v.verdict = "protected: " + why +
+                    "; SemGuardProtect re-owns the sets to root, and "
                     "logind removes only objects whose owner uid is the user's";
-        v.protected_note = why + ": logind would remove httpd's semaphore sets when that user's "
+        v.protected_note = why +
+                           ": logind would remove httpd's semaphore sets when that user's "
                            "last session ends, but SemGuardProtect On re-owns them to root:Group "
                            "and logind matches the owner uid only (not the creator), so they stay";
         return v;
     }
     v.risk = true;
-    v.verdict = "at risk: " + why + "; the sets are removed when that user's last login "
+    v.verdict = "at risk: " + why +
+                "; the sets are removed when that user's last login "
                 "session ends";
-    v.warning = why + ": when that user's last login session ends, logind removes every SysV "
-                "semaphore set whose owner is uid " + std::to_string(in.uid) +
+    v.warning = why +
+                ": when that user's last login session ends, logind removes every SysV "
+                "semaphore set whose owner is uid " +
+                std::to_string(in.uid) +
                 ", httpd's included, and httpd fails with \"(43)Identifier removed: AH00144\". "
                 "Remedies: make User a system user (uid at most " +
-                std::to_string(v.sys_uid_max) + "), or set RemoveIPC=no in "
+                std::to_string(v.sys_uid_max) +
+                "), or set RemoveIPC=no in "
                 "/etc/systemd/logind.conf.d/ and restart systemd-logind, or SemGuardProtect On "
                 "(re-owns the sets to root:Group; logind matches the owner uid only)";
     return v;

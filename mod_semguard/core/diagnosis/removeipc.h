@@ -22,29 +22,29 @@
 namespace semguard {
 
 struct PasswdFacts {
-    bool found = false;        // getpwuid found an entry for User's uid
+    bool found = false;  // getpwuid found an entry for User's uid
     std::string name;
     std::string shell;
 };
 
 struct RemoveIpcInput {
-    bool user_known = false;   // httpd has a User (runs as root otherwise)
+    bool user_known = false;  // httpd has a User (runs as root otherwise)
     uid_t uid = 0;
     PasswdFacts passwd;
-    bool protect = false;      // SemGuardProtect On
+    bool protect = false;  // SemGuardProtect On
 };
 
 struct RemoveIpcVerdict {
-    bool risk = false;          // User's sets can be removed by logind right now
-    bool conditions = false;    // all three conditions hold (risk, or averted by protection)
-    bool removeipc = true;      // RemoveIPC in effect
-    std::string removeipc_from; // "default" or the file that set it last
+    bool risk = false;           // User's sets can be removed by logind right now
+    bool conditions = false;     // all three conditions hold (risk, or averted by protection)
+    bool removeipc = true;       // RemoveIPC in effect
+    std::string removeipc_from;  // "default" or the file that set it last
     long sys_uid_max = 999;
     std::string sys_uid_max_from;
     bool can_login = false;
-    std::string verdict;        // one sentence for the page
-    std::string warning;        // SG0130, "" when nothing to warn about
-    std::string protected_note; // SG0131, risk averted by SemGuardProtect
+    std::string verdict;                // one sentence for the page
+    std::string warning;                // SG0130, "" when nothing to warn about
+    std::string protected_note;         // SG0131, risk averted by SemGuardProtect
     std::vector<std::string> problems;  // SG0132: files that could not be read or understood
 };
 

@@ -21,7 +21,8 @@ TextFile RealSystemFiles::read(const std::string& path) {
     if (fd < 0) {
         const int e = errno;
         f.exists = e != ENOENT && e != ENOTDIR;
-        if (f.exists) f.error = std::string(std::strerror(e)) + " (errno " + std::to_string(e) + ")";
+        if (f.exists)
+            f.error = std::string(std::strerror(e)) + " (errno " + std::to_string(e) + ")";
         return f;
     }
     f.exists = true;

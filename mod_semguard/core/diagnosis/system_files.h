@@ -10,7 +10,7 @@ namespace semguard {
 struct TextFile {
     std::string path;
     bool exists = false;
-    bool readable = false;   // exists but could not be read: error says why
+    bool readable = false;  // exists but could not be read: error says why
     std::string content;
     std::string error;
 };

@@ -25,17 +25,18 @@ SysvUsability check_sysv_usable(SemKernel& kernel, const std::vector<MutexConfig
     std::string remedy;
     for (const auto& a : alternatives)
         remedy += (remedy.empty() ? "" : ", or ") + std::string("`Mutex ") + a + " default`";
-    u.failure = "SysV semaphores cannot be used here: a test semget() failed with " +
-                probe.error().describe() +
-                (code == EOPNOTSUPP || code == ENOSYS
-                     ? " (the kernel or an emulator such as qemu-user does not offer them)"
-                     : code == EPERM || code == EACCES
-                           ? " (a seccomp profile or security policy forbids them)"
-                           : std::string()) +
-                "; httpd will stop with \"AH00023: Couldn't create the ... mutex\" for the "
-                "sysvsem mutexes (" + types + "). Remedy: use " +
-                (remedy.empty() ? std::string("a Mutex mechanism other than sysvsem") : remedy) +
-                " instead of sysvsem";
+    u.failure =
+        "SysV semaphores cannot be used here: a test semget() failed with " +
+        probe.error().describe() +
+        (code == EOPNOTSUPP || code == ENOSYS
+             ? " (the kernel or an emulator such as qemu-user does not offer them)"
+         : code == EPERM || code == EACCES ? " (a seccomp profile or security policy forbids them)"
+                                           : std::string()) +
+        "; httpd will stop with \"AH00023: Couldn't create the ... mutex\" for the "
+        "sysvsem mutexes (" +
+        types + "). Remedy: use " +
+        (remedy.empty() ? std::string("a Mutex mechanism other than sysvsem") : remedy) +
+        " instead of sysvsem";
     return u;
 }
 

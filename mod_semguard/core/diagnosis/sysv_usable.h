@@ -14,10 +14,10 @@
 namespace semguard {
 
 struct SysvUsability {
-    bool checked = false;   // some mutex uses sysvsem, so the probe ran
+    bool checked = false;  // some mutex uses sysvsem, so the probe ran
     bool usable = true;
     int error_code = 0;
-    std::string failure;    // SG0133, "" when usable
+    std::string failure;  // SG0133, "" when usable
 };
 
 // `alternatives`: what APR offers here besides sysvsem, best first.

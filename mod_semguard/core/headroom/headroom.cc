@@ -37,8 +37,8 @@ std::string alternatives_text(const std::vector<std::string>& alts) {
 std::string sysctl_line_for(const SemLimits& l, long needed_arrays, long needed_semaphores) {
     const long mns = raised_limit(l.semmns, needed_semaphores);
     const long mni = raised_limit(l.semmni, needed_arrays);
-    return "sysctl -w kernel.sem=\"" + num(l.semmsl) + " " + num(mns) + " " + num(l.semopm) +
-           " " + num(mni) + "\"";
+    return "sysctl -w kernel.sem=\"" + num(l.semmsl) + " " + num(mns) + " " + num(l.semopm) + " " +
+           num(mni) + "\"";
 }
 
 std::string describe_mechanisms(const std::vector<MutexConfig>& mutexes) {
@@ -56,9 +56,8 @@ std::string describe_mechanisms(const std::vector<MutexConfig>& mutexes) {
 
 HeadroomVerdict assess_headroom(const HeadroomInput& in) {
     HeadroomVerdict v;
-    v.uses_sysv = std::any_of(in.mutexes.begin(), in.mutexes.end(), [](const MutexConfig& m) {
-        return m.type != "default" && m.sysv();
-    });
+    v.uses_sysv = std::any_of(in.mutexes.begin(), in.mutexes.end(),
+                              [](const MutexConfig& m) { return m.type != "default" && m.sysv(); });
     const std::string mechs = describe_mechanisms(in.mutexes);
     if (!v.uses_sysv) {
         v.state = HeadroomState::Ok;
@@ -93,21 +92,20 @@ HeadroomVerdict assess_headroom(const HeadroomInput& in) {
 
     if (arrays_short || sems_short) {
         v.state = HeadroomState::Critical;
-        const std::string what =
-            arrays_short ? "semaphore arrays (SEMMNI)" : "semaphores (SEMMNS)";
+        const std::string what = arrays_short ? "semaphore arrays (SEMMNI)" : "semaphores (SEMMNS)";
         const long limit = arrays_short ? l.semmni : l.semmns;
         const long used = arrays_short ? in.usage.arrays : in.usage.semaphores;
         const long needed = arrays_short ? in.need.arrays : in.need.semaphores;
         v.failure.push_back(
-            "httpd cannot create its SysV semaphore mutexes: the kernel's limit on " +
-            what + " is reached, so semget() will fail with ENOSPC and httpd will stop with "
+            "httpd cannot create its SysV semaphore mutexes: the kernel's limit on " + what +
+            " is reached, so semget() will fail with ENOSPC and httpd will stop with "
             "\"(28)No space left on device: AH00023: Couldn't create the ... mutex\"");
-        v.failure.push_back("limit " + num(limit) + ", in use " + num(used) + ", free " +
-                            num(std::max(0L, limit - used)) + ", needed " + num(needed) + "; " +
-                            num(in.held_by_own_stale_sets) +
-                            " of those in use are held by sets this server left behind" +
-                            (in.owners.empty() ? std::string()
-                                               : "; sets in use by owner: " + in.owners));
+        v.failure.push_back(
+            "limit " + num(limit) + ", in use " + num(used) + ", free " +
+            num(std::max(0L, limit - used)) + ", needed " + num(needed) + "; " +
+            num(in.held_by_own_stale_sets) +
+            " of those in use are held by sets this server left behind" +
+            (in.owners.empty() ? std::string() : "; sets in use by owner: " + in.owners));
         v.failure.push_back(
             "hint: this is not about disk space. Raise the limit with " + v.sysctl_line +
             " (permanently: kernel.sem in /etc/sysctl.d/), find the owners of the sets in use "
@@ -120,8 +118,10 @@ HeadroomVerdict assess_headroom(const HeadroomInput& in) {
         // Not a start failure: children fail later, under load, when they lock.
         v.state = HeadroomState::Warn;
         v.warning = "undo structures are short: up to " + num(undo_needed) +
-                    " processes lock with SEM_UNDO but SEMMNU is " + num(l.semmnu) + ", and each "
-                    "uses " + num(sets_per_process) + " undo entries of SEMUME " + num(l.semume) +
+                    " processes lock with SEM_UNDO but SEMMNU is " + num(l.semmnu) +
+                    ", and each "
+                    "uses " +
+                    num(sets_per_process) + " undo entries of SEMUME " + num(l.semume) +
                     "; children will fail with ENOSPC under load. Raise SEMMNU/SEMUME or use " +
                     (alts.empty() ? std::string("another Mutex mechanism") : alts);
         return v;
@@ -132,18 +132,15 @@ HeadroomVerdict assess_headroom(const HeadroomInput& in) {
     if (arrays_pct >= in.warn_at_percent || sems_pct >= in.warn_at_percent) {
         v.state = HeadroomState::Warn;
         const bool arrays_worse = arrays_pct >= sems_pct;
-        v.warning = "SysV semaphore headroom is low: with this configuration's " + need_text +
-                    ", " + (arrays_worse ? num(arrays_after) + " of " + num(l.semmni) +
-                                               " arrays (SEMMNI)"
-                                         : num(sems_after) + " of " + num(l.semmns) +
-                                               " semaphores (SEMMNS)") +
-                    " will be in use (" + num(std::max(arrays_pct, sems_pct)) +
-                    "%, SemGuardWarnAt " + num(in.warn_at_percent) +
-                    "%). Raise the limits now with " + v.sysctl_line +
-                    " and make it permanent with a kernel.sem line in /etc/sysctl.d/" +
-                    (alts.empty() ? std::string() : "; or use " + alts) +
-                    (in.owners.empty() ? std::string()
-                                       : ". Sets in use by owner: " + in.owners);
+        v.warning =
+            "SysV semaphore headroom is low: with this configuration's " + need_text + ", " +
+            (arrays_worse ? num(arrays_after) + " of " + num(l.semmni) + " arrays (SEMMNI)"
+                          : num(sems_after) + " of " + num(l.semmns) + " semaphores (SEMMNS)") +
+            " will be in use (" + num(std::max(arrays_pct, sems_pct)) + "%, SemGuardWarnAt " +
+            num(in.warn_at_percent) + "%). Raise the limits now with " + v.sysctl_line +
+            " and make it permanent with a kernel.sem line in /etc/sysctl.d/" +
+            (alts.empty() ? std::string() : "; or use " + alts) +
+            (in.owners.empty() ? std::string() : ". Sets in use by owner: " + in.owners);
         return v;
     }
     v.state = HeadroomState::Ok;

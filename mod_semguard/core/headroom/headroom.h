@@ -34,10 +34,10 @@ struct HeadroomInput {
 struct HeadroomVerdict {
     HeadroomState state = HeadroomState::Ok;
     bool uses_sysv = false;
-    std::string summary;                 // one line for SG0101 / SG0102
-    std::string warning;                 // SG0110, "" when below the threshold
-    std::vector<std::string> failure;    // SG0111: what fails, the numbers, the hint
-    std::string sysctl_line;             // sysctl -w kernel.sem="..." that gives room
+    std::string summary;               // one line for SG0101 / SG0102
+    std::string warning;               // SG0110, "" when below the threshold
+    std::vector<std::string> failure;  // SG0111: what fails, the numbers, the hint
+    std::string sysctl_line;           // sysctl -w kernel.sem="..." that gives room
 };
 
 HeadroomVerdict assess_headroom(const HeadroomInput& in);

@@ -268,19 +268,16 @@ std::optional<ProcessInfo> parse_proc_stat(const std::string& text) {
     if (errno == ERANGE) return std::nullopt;
     char* end = nullptr;
     const long parent = std::strtol(ppid.c_str(), &end, 10);
-    if (end == ppid.c_str() || *end != '\0' || parent < 0 || parent > INT32_MAX) return std::nullopt;
+    if (end == ppid.c_str() || *end != '\0' || parent < 0 || parent > INT32_MAX)
+        return std::nullopt;
     info.parent = static_cast<pid_t>(parent);
     // Z: exited, not yet reaped. X: dead and being released this instant. Both
     // have run exit_sem() and detached every segment: they hold nothing.
     switch (state[0]) {
         case 'Z':
         case 'X':
-        case 'x':
-            info.state = ProcessState::Zombie;
-            break;
-        default:
-            info.state = ProcessState::Running;
-            break;
+        case 'x': info.state = ProcessState::Zombie; break;
+        default: info.state = ProcessState::Running; break;
     }
     return info;
 }
@@ -331,8 +328,8 @@ std::string key_text(int32_t key) {
 }  // namespace
 
 SysResult<AnchorMapping> LinuxRunProbe::create_anchor(uint64_t size, int32_t key) {
-    const int shmid = ::shmget(static_cast<key_t>(key), static_cast<size_t>(size),
-                               IPC_CREAT | IPC_EXCL | 0600);
+    const int shmid =
+        ::shmget(static_cast<key_t>(key), static_cast<size_t>(size), IPC_CREAT | IPC_EXCL | 0600);
     if (shmid < 0) {
         return sys_error_now("shmget(" + key_text(key) + ", " + std::to_string(size) +
                              ", IPC_CREAT|IPC_EXCL|0600)");

@@ -31,7 +31,7 @@ struct AnchorInfo {
     uint64_t size = 0;
     unsigned long attached = 0;  // nattch: live processes still attached
     int64_t ctime = 0;
-    int64_t dtime = 0;           // last detach: when the last process went away
+    int64_t dtime = 0;  // last detach: when the last process went away
     bool marked_for_removal = false;
 };
 

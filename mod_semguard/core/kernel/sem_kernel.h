@@ -14,21 +14,21 @@ namespace semguard {
 
 // Kernel limits as /proc/sys/kernel/sem and IPC_INFO report them.
 struct SemLimits {
-    long semmsl = 0;  // max semaphores per set
-    long semmns = 0;  // max semaphores system-wide
-    long semopm = 0;  // max operations per semop call
-    long semmni = 0;  // max sets (arrays) system-wide
-    long semvmx = 0;  // max semaphore value
-    long semaem = 0;  // max adjust-on-exit value
-    long semmnu = 0;  // undo structures system-wide (reported only)
-    long semume = 0;  // undo entries per process (reported only)
+    long semmsl = 0;             // max semaphores per set
+    long semmns = 0;             // max semaphores system-wide
+    long semopm = 0;             // max operations per semop call
+    long semmni = 0;             // max sets (arrays) system-wide
+    long semvmx = 0;             // max semaphore value
+    long semaem = 0;             // max adjust-on-exit value
+    long semmnu = 0;             // undo structures system-wide (reported only)
+    long semume = 0;             // undo entries per process (reported only)
     bool undo_enforced = false;  // Linux allocates undo structures on demand
 };
 
 // Current use, as SEM_INFO reports it: what lsipc/ipcs -u show.
 struct SemUsage {
-    long arrays = 0;       // sets in use (semusz)
-    long semaphores = 0;   // semaphores in use (semaem)
+    long arrays = 0;      // sets in use (semusz)
+    long semaphores = 0;  // semaphores in use (semaem)
     int highest_index = -1;
 };
 
@@ -38,11 +38,11 @@ struct SetInfo {
     int32_t key = 0;
     uid_t uid = 0, cuid = 0;
     gid_t gid = 0, cgid = 0;
-    unsigned mode = 0;         // permission bits only
+    unsigned mode = 0;  // permission bits only
     unsigned long nsems = 0;
-    int64_t otime = 0;         // last semop, 0 if never
-    int64_t ctime = 0;         // creation or last IPC_SET/SETVAL
-    int index = -1;            // in the kernel's table, from a listing; -1 from stat_set
+    int64_t otime = 0;  // last semop, 0 if never
+    int64_t ctime = 0;  // creation or last IPC_SET/SETVAL
+    int index = -1;     // in the kernel's table, from a listing; -1 from stat_set
 };
 
 // One semaphore's live state (GETVAL, GETPID, GETNCNT, GETZCNT).

@@ -11,8 +11,8 @@
 namespace semguard {
 
 struct SysError {
-    int code = 0;          // errno as captured right after the failing call
-    std::string call;      // e.g. "semctl(IPC_STAT, 98304)"
+    int code = 0;      // errno as captured right after the failing call
+    std::string call;  // e.g. "semctl(IPC_STAT, 98304)"
 
     std::string describe() const;  // "(28) No space left on device: semget(...)"
 };

@@ -11,8 +11,8 @@ namespace semguard {
 struct MutexConfig {
     std::string type;        // "mpm-accept", "ssl-cache", ..., and "default" itself
     std::string configured;  // "using_defaults", "none", or the mechanism as configured
-    std::string mechanism;   // effective: "sysvsem", "pthread", "fcntl", "flock", "posixsem", "none"
-    std::string dir;         // for file-based mechanisms
+    std::string mechanism;  // effective: "sysvsem", "pthread", "fcntl", "flock", "posixsem", "none"
+    std::string dir;        // for file-based mechanisms
     bool sysv() const { return mechanism == "sysvsem"; }
 };
 

@@ -103,9 +103,8 @@ TypeNeed need_of(const std::string& type, const ConfigFacts& f, PassKind pass) {
 }
 
 bool hook_ran(const std::vector<WindowHook>& window, const char* module, CreatedIn phase) {
-    return std::any_of(window.begin(), window.end(), [&](const WindowHook& h) {
-        return h.module == module && h.phase == phase;
-    });
+    return std::any_of(window.begin(), window.end(),
+                       [&](const WindowHook& h) { return h.module == module && h.phase == phase; });
 }
 
 bool module_is_known_creator(const std::string& module) {
@@ -118,13 +117,13 @@ bool module_is_known_creator(const std::string& module) {
 // Every module whose post_config may create a mutex: the known types' creators,
 // and modules that create mutexes through a type we do not model (socache users).
 const char* const kMutexCreators[] = {
-    "mod_ssl.c",         "mod_rewrite.c",        "mod_proxy.c",
-    "mod_proxy_balancer.c", "mod_auth_digest.c",  "mod_watchdog.c",
-    "mod_authn_socache.c", "mod_cache_socache.c", "util_ldap.c",
-    "mod_lua.c",         "mod_socache_shmcb.c",  nullptr};
+    "mod_ssl.c",         "mod_rewrite.c",  "mod_proxy.c",         "mod_proxy_balancer.c",
+    "mod_auth_digest.c", "mod_watchdog.c", "mod_authn_socache.c", "mod_cache_socache.c",
+    "util_ldap.c",       "mod_lua.c",      "mod_socache_shmcb.c", nullptr};
 
 // Modules of httpd 2.4 whose hooks create no mutex (read from their sources):
 // their presence in a window does not hide the creator of a set.
+// clang-format off
 const char* const kNoMutex[] = {
     "core.c",          "http_core.c",       "mod_so.c",          "mod_unixd.c",
     "mod_log_config.c", "mod_logio.c",      "mod_mime.c",        "mod_status.c",
@@ -136,6 +135,7 @@ const char* const kNoMutex[] = {
     "mod_cgid.c",      "mod_mime_magic.c",  "mod_expires.c",     "mod_socache_shmcb.c",
     "mod_socache_dbm.c", "mod_socache_memcache.c", "mod_socache_redis.c",
     "event.c",         "mod_semguard.cc",   "mod_semguard.c",    nullptr};
+// clang-format on
 
 bool in_list(const char* const* list, const std::string& module) {
     for (; *list; ++list)
@@ -150,8 +150,8 @@ const char* const* mutex_creating_modules() { return kMutexCreators; }
 bool module_creates_no_mutex(const std::string& module) { return in_list(kNoMutex, module); }
 
 bool module_unexplained(const std::string& module) {
-    return !module.empty() && !module_is_known_creator(module) && !module_creates_no_mutex(module) &&
-           !in_list(kMutexCreators, module);
+    return !module.empty() && !module_is_known_creator(module) &&
+           !module_creates_no_mutex(module) && !in_list(kMutexCreators, module);
 }
 
 std::string certain_module(const std::vector<MutexConfig>& mutexes, const ConfigFacts& facts,
@@ -159,7 +159,8 @@ std::string certain_module(const std::vector<MutexConfig>& mutexes, const Config
     if (count <= 0) return "";
     const std::string type = certain_type(mutexes, facts, pass, window, count);
     if (!type.empty()) {
-        if (type == "mpm-accept") return hook_ran(window, "worker.c", CreatedIn::OpenLogs) ? "worker.c" : "prefork.c";
+        if (type == "mpm-accept")
+            return hook_ran(window, "worker.c", CreatedIn::OpenLogs) ? "worker.c" : "prefork.c";
         const TypeKnowledge* k = knowledge_of(type);
         return k ? k->module : "";
     }

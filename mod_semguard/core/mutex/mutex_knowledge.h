@@ -14,15 +14,15 @@ namespace semguard {
 
 // Configuration facts the glue reads from httpd's parsed configuration tree.
 struct ConfigFacts {
-    std::string mpm;                      // ap_show_mpm(): "prefork", "worker", "event"
-    int listeners = 0;                    // Listen directives
-    int accept_buckets = 1;               // from ListenCoresBucketsRatio and the CPU count
-    std::string ssl_session_cache;        // SSLSessionCache provider ("shmcb", "none", "" = unset)
-    bool ssl_stapling = false;            // SSLUseStapling On anywhere
-    std::string ssl_stapling_cache;       // SSLStaplingCache provider
-    bool rewrite_prg_map = false;         // any RewriteMap of type prg
-    int proxy_balancers = 0;              // <Proxy balancer://...> sections
-    std::set<std::string> modules;        // loaded module file names, "mod_ssl.c", "prefork.c", ...
+    std::string mpm;                 // ap_show_mpm(): "prefork", "worker", "event"
+    int listeners = 0;               // Listen directives
+    int accept_buckets = 1;          // from ListenCoresBucketsRatio and the CPU count
+    std::string ssl_session_cache;   // SSLSessionCache provider ("shmcb", "none", "" = unset)
+    bool ssl_stapling = false;       // SSLUseStapling On anywhere
+    std::string ssl_stapling_cache;  // SSLStaplingCache provider
+    bool rewrite_prg_map = false;    // any RewriteMap of type prg
+    int proxy_balancers = 0;         // <Proxy balancer://...> sections
+    std::set<std::string> modules;   // loaded module file names, "mod_ssl.c", "prefork.c", ...
 };
 
 enum class CreatedIn { OpenLogs, PostConfig };

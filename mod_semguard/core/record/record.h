@@ -36,8 +36,8 @@ struct RunIdentity {
     int anchor_shmid = -1;            // -1: no anchor, so death can never be proven
     pid_t anchor_creator = 0;
     int64_t anchor_ctime = 0;
-    int64_t started_at = 0;           // wall clock, seconds
-    uint64_t ipc_namespace = 0;       // inode of /proc/self/ns/ipc (0: unknown)
+    int64_t started_at = 0;      // wall clock, seconds
+    uint64_t ipc_namespace = 0;  // inode of /proc/self/ns/ipc (0: unknown)
 };
 
 enum class RunPhase {
@@ -49,10 +49,10 @@ enum class RunPhase {
 const char* to_string(RunPhase phase);
 
 struct RecordedSet {
-    SetInfo identity;      // semid, key, owners, mode, nsems, ctime; otime is not identity
-    std::string type;      // mutex type, or "" where it cannot be known for certain
-    pid_t creator_pid = 0; // the httpd process that created it
-    long generation = 0;   // configuration generation that created it (0: preflight pass)
+    SetInfo identity;           // semid, key, owners, mode, nsems, ctime; otime is not identity
+    std::string type;           // mutex type, or "" where it cannot be known for certain
+    pid_t creator_pid = 0;      // the httpd process that created it
+    long generation = 0;        // configuration generation that created it (0: preflight pass)
     bool is_protected = false;  // SemGuardProtect applied: owner root, group Group, 0660
     // The module whose hook created it, where the hook span pins it down and its
     // type is not in httpd's Mutex table ("mod_security2.c"); "" otherwise.

@@ -238,7 +238,8 @@ std::string encode(const Record& r) {
     w.line(legend("set", kSetFields));
     for (const RecordedSet& s : r.sets) w.line(row_line("set", kSetFields, s));
     w.line(legend("removed", kRemovedFields));
-    for (const OutsideRemoval& o : r.removed_outside) w.line(row_line("removed", kRemovedFields, o));
+    for (const OutsideRemoval& o : r.removed_outside)
+        w.line(row_line("removed", kRemovedFields, o));
     return std::move(w).sealed();
 }
 

@@ -29,10 +29,10 @@
 //   removed 98305 ssl-cache 1700000100
 //   end 19 8f5c0b3ad2e0c4a1
 //
-// The header keys come first, each exactly once (run.ipc_ns at most once); then the `set` and `removed`
-// lines; `#` lines are comments. The last line is `end <lines> <checksum>`:
-// the number of lines before it and the FNV-1a 64 of every byte before it, in
-// 16 lowercase hex digits, so a truncated or altered file is refused.
+// The header keys come first, each exactly once (run.ipc_ns at most once); then the `set` and
+// `removed` lines; `#` lines are comments. The last line is `end <lines> <checksum>`: the number of
+// lines before it and the FNV-1a 64 of every byte before it, in 16 lowercase hex digits, so a
+// truncated or altered file is refused.
 //
 // Strings (paths, boot id, mutex types) are percent-encoded: every byte outside
 // [A-Za-z0-9._~/:@+,=-] becomes %XX, the empty string is `-` and the string

@@ -54,8 +54,7 @@ const Field<Record> kHeaderRows[] = {
 };
 
 const Field<RecordedSet> kSetRows[] = {
-    field<RecordedSet>("semid",
-                       [](auto& io, auto& s) { io.number(s.identity.semid, 0, INT_MAX); }),
+    field<RecordedSet>("semid", [](auto& io, auto& s) { io.number(s.identity.semid, 0, INT_MAX); }),
     field<RecordedSet>("key", [](auto& io, auto& s) { io.key(s.identity.key); }),
     field<RecordedSet>("uid", [](auto& io, auto& s) { io.number(s.identity.uid, 0, kMaxUid); }),
     field<RecordedSet>("gid", [](auto& io, auto& s) { io.number(s.identity.gid, 0, kMaxGid); }),

@@ -106,7 +106,9 @@ public:
     Problem problem;
 
     template <class T>
-    void number(T& v, Same<T> lo, Same<T> hi) { problem = read_number<T>(value_, name_, lo, hi, v); }
+    void number(T& v, Same<T> lo, Same<T> hi) {
+        problem = read_number<T>(value_, name_, lo, hi, v);
+    }
     void pid(pid_t& v) { problem = read_pid(value_, name_, v); }
     void time(int64_t& v) { problem = read_time(value_, name_, v); }
     void text(std::string& v) { problem = read_string(value_, name_, v); }
@@ -125,7 +127,9 @@ public:
     explicit FieldWriter(std::string& out) : out_(out) {}
 
     template <class T>
-    void number(const T& v, Same<T>, Same<T>) { out_ += std::to_string(v); }
+    void number(const T& v, Same<T>, Same<T>) {
+        out_ += std::to_string(v);
+    }
     void pid(const pid_t& v) { out_ += std::to_string(v); }
     void time(const int64_t& v) { out_ += std::to_string(v); }
     void text(const std::string& v) { out_ += percent_encode(v); }

@@ -138,13 +138,11 @@ StateFileResult read_checked(const std::string& path, uid_t required_owner, size
     std::string text;
     SysError error;
     switch (read_bounded(fd.get(), path, max_bytes, text, error)) {
-        case ReadOutcome::Failed:
-            return io_error(std::move(error));
+        case ReadOutcome::Failed: return io_error(std::move(error));
         case ReadOutcome::TooBig:
             return rejected("grew to more than " + std::to_string(max_bytes) +
                             " bytes while being read");
-        case ReadOutcome::Complete:
-            break;
+        case ReadOutcome::Complete: break;
     }
     DecodeResult decoded = decode_record(text);
     if (!decoded) return rejected(decoded.error().describe());
@@ -313,8 +311,7 @@ StateFileResult read_state_file(const std::string& path, uid_t required_owner, s
     }
 }
 
-SysStatus write_state_file(const std::string& path, const Record& record,
-                           Durability durability) {
+SysStatus write_state_file(const std::string& path, const Record& record, Durability durability) {
     try {
         return write_checked(path, record, durability);
     } catch (const std::bad_alloc&) {

@@ -30,24 +30,24 @@ struct AnchorNote {
 
 struct AnchorBlock {
     uint32_t magic;
-    uint32_t size;                                // sizeof(AnchorBlock) of the writer
-    char instance[17];                            // InstanceIdentity::digest(), NUL-terminated
-    std::atomic<int64_t> live_generation;         // whose recorded sets must exist
-    std::atomic<uint32_t> retiring;               // the parent is removing them itself
-    std::atomic<uint32_t> removal_reported;       // a report claim (anchor_claim_report)
-    std::atomic<uint32_t> unusable_reported;      // a report claim (anchor_claim_report)
-    std::atomic<uint32_t> removal_count;          // entries used in removed_semids
+    uint32_t size;                            // sizeof(AnchorBlock) of the writer
+    char instance[17];                        // InstanceIdentity::digest(), NUL-terminated
+    std::atomic<int64_t> live_generation;     // whose recorded sets must exist
+    std::atomic<uint32_t> retiring;           // the parent is removing them itself
+    std::atomic<uint32_t> removal_reported;   // a report claim (anchor_claim_report)
+    std::atomic<uint32_t> unusable_reported;  // a report claim (anchor_claim_report)
+    std::atomic<uint32_t> removal_count;      // entries used in removed_semids
     std::atomic<int32_t> removed_semids[kAnchorMaxRemovals];
     std::atomic<int64_t> removal_detected_at;
-    std::atomic<int64_t> noted_generation;        // the pass whose sets are noted
-    std::atomic<uint32_t> noted_count;            // entries used in noted
+    std::atomic<int64_t> noted_generation;  // the pass whose sets are noted
+    std::atomic<uint32_t> noted_count;      // entries used in noted
     AnchorNote noted[kAnchorMaxNoted];
     // The record, kept in the IPC namespace with the sets it describes (see
     // anchor_home.h): two slots written in turn, record_slot names the
     // complete one (1 or 2; 0: none yet), record_bytes its length.
     std::atomic<uint32_t> record_slot;
     std::atomic<uint32_t> record_bytes[2];
-    std::atomic<uint64_t> ipc_namespace;          // inode of the writer's /proc/self/ns/ipc
+    std::atomic<uint64_t> ipc_namespace;  // inode of the writer's /proc/self/ns/ipc
     // One-process mode (apache2 -X): the parent reached its clean exit, but as
     // User it can write neither root's state file nor the Stopped record. Only
     // the post-mortem reads it; removals are decided by attachments alone.

@@ -55,8 +55,8 @@ std::string anchor_stored_record(const std::vector<unsigned char>& copy) {
     if (slot != 1 && slot != 2) return "";
     const uint32_t bytes = b->record_bytes[slot - 1].load();
     if (bytes == 0 || bytes > kSlotBytes) return "";
-    const auto* start = reinterpret_cast<const char*>(copy.data()) + kAnchorRecordOffset +
-                        (slot - 1) * kSlotBytes;
+    const auto* start =
+        reinterpret_cast<const char*>(copy.data()) + kAnchorRecordOffset + (slot - 1) * kSlotBytes;
     return std::string(start, bytes);
 }
 
@@ -82,7 +82,8 @@ std::vector<HomeRecord> find_home_records(RunProbe& probe, const InstanceIdentit
                         std::to_string(a.shmid) + " of uid " + std::to_string(a.cuid) +
                         " (creator pid " + std::to_string(static_cast<long>(a.creator_pid)) +
                         "), not by this server: not read, not used, nothing of it is removed. "
-                        "Inspect: ipcs -m -i " + std::to_string(a.shmid));
+                        "Inspect: ipcs -m -i " +
+                        std::to_string(a.shmid));
             continue;
         }
         if (a.size != kAnchorBytes) continue;  // another program's segment: a key collision

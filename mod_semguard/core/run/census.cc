@@ -37,7 +37,8 @@ Census take_census(const std::vector<RecordedSet>& sets, const std::vector<Mutex
         if (in_table) ++by_type[s.type];
         // A typed set whose type is no longer in the table (a configuration
         // reload dropped its module) keeps its type as its name.
-        else ++by_origin[!s.type.empty() ? s.type : !s.module.empty() ? s.module : "unknown"];
+        else
+            ++by_origin[!s.type.empty() ? s.type : !s.module.empty() ? s.module : "unknown"];
     }
     Census c;
     for (const auto& [type, n] : by_type) {
@@ -51,11 +52,12 @@ Census take_census(const std::vector<RecordedSet>& sets, const std::vector<Mutex
         c.outside.push_back({origin, "", n});
         c.outside_sets += n;
     }
-    std::stable_sort(c.outside.begin(), c.outside.end(), [](const CensusRow& a, const CensusRow& b) {
-        const bool au = a.name == "unknown", bu = b.name == "unknown";
-        if (au != bu) return bu;  // "unknown" last
-        return a.sets > b.sets;
-    });
+    std::stable_sort(c.outside.begin(), c.outside.end(),
+                     [](const CensusRow& a, const CensusRow& b) {
+                         const bool au = a.name == "unknown", bu = b.name == "unknown";
+                         if (au != bu) return bu;  // "unknown" last
+                         return a.sets > b.sets;
+                     });
     return c;
 }
 

@@ -32,8 +32,10 @@ std::vector<GrowthEntry> left_behind(const std::vector<RecordedSet>& carried, lo
         const std::string who = !r.module.empty() ? r.module : !r.type.empty() ? r.type : "unknown";
         auto it = std::find_if(out.begin(), out.end(),
                                [&](const GrowthEntry& g) { return g.module == who; });
-        if (it == out.end()) out.push_back({who, 1});
-        else ++it->sets;
+        if (it == out.end())
+            out.push_back({who, 1});
+        else
+            ++it->sets;
     }
     return out;
 }
@@ -55,7 +57,8 @@ std::vector<int> sets_not_vouched_for(const Snapshot& live, SemKernel& kernel, R
         if (!states) continue;
         bool ours = false;
         for (const auto& st : states.value()) {
-            if (st.last_pid == self) ours = true;
+            if (st.last_pid == self)
+                ours = true;
             else if (st.last_pid > 0) {
                 auto p = probe.process(st.last_pid);
                 if (p && p->parent == self) ours = true;
@@ -80,8 +83,8 @@ std::vector<RecordedSet> carried_sets(const RunMemory& mem, SemKernel& kernel,
     // keeps "unknown" (or its module) rather than a guessed type.
     auto relabel = [&](const RecordedSet& r) {
         return r.type.empty() && r.module.empty() &&
-               std::find(mem.maybe_foreign.begin(), mem.maybe_foreign.end(),
-                         r.identity.semid) == mem.maybe_foreign.end();
+               std::find(mem.maybe_foreign.begin(), mem.maybe_foreign.end(), r.identity.semid) ==
+                   mem.maybe_foreign.end();
     };
     const int unknown = static_cast<int>(std::count_if(out.begin(), out.end(), relabel));
     if (unknown > 0) {
@@ -264,7 +267,8 @@ SpanMark take_mark(RunMemory& mem, SemKernel& kernel) {
         if (!now) return mark;
         std::vector<SetInfo> fresh;
         if (now->highest_index > mem.watched.highest_index) {
-            auto above = kernel.list_sets_between(mem.watched.highest_index + 1, now->highest_index);
+            auto above =
+                kernel.list_sets_between(mem.watched.highest_index + 1, now->highest_index);
             if (!above) return mark;
             fresh = std::move(above.value());
         }
@@ -346,7 +350,8 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
                                ? std::string("no set of the running server was found unrecorded")
                                : std::to_string(mem.unvouched.size()) +
                                      " set(s) made by the running server before (last used by "
-                                     "its processes: " + bounded_id_list(mem.unvouched) +
+                                     "its processes: " +
+                                     bounded_id_list(mem.unvouched) +
                                      ") cannot be vouched for: they are not recorded, and a crash "
                                      "would leave them behind";
         log.log(mem.unvouched.empty() ? Level::Notice : Level::Warn, tag::kUnvouched,
@@ -355,7 +360,8 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
                     "(systemctl restart apache2) enrolls every set of the server");
     } else if (in.kind == PassKind::Restart) {
         // Another instance may have taken over the state file since our start.
-        const StateFileResult state = read_state_file(in.settings.state_file, probe.effective_uid());
+        const StateFileResult state =
+            read_state_file(in.settings.state_file, probe.effective_uid());
         if (state.outcome == StateFileOutcome::Ok && state.record.instance != in.instance)
             warn_shared_state_file(in.settings.state_file, state.record.instance, log);
     }
@@ -391,14 +397,15 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
                        " set(s)";
                 total += g.sets;
             }
-            log.log(Level::Warn, tag::kRestartGrowth,
-                    "the graceful restart to generation " + std::to_string(in.generation) +
-                        " left " + std::to_string(total) + " set(s) of generation " +
-                        std::to_string(in.generation - 1) + " behind (" + who +
-                        " per restart); " + std::to_string(carried.size()) +
-                        " set(s) of this run now outlive their generation. Nothing in use is "
-                        "removed; they go at a clean stop, or at the next start after a crash. "
-                        "Repeated at every restart, this uses up SEMMNI: update or report the module");
+            log.log(
+                Level::Warn, tag::kRestartGrowth,
+                "the graceful restart to generation " + std::to_string(in.generation) + " left " +
+                    std::to_string(total) + " set(s) of generation " +
+                    std::to_string(in.generation - 1) + " behind (" + who + " per restart); " +
+                    std::to_string(carried.size()) +
+                    " set(s) of this run now outlive their generation. Nothing in use is "
+                    "removed; they go at a clean stop, or at the next start after a crash. "
+                    "Repeated at every restart, this uses up SEMMNI: update or report the module");
         }
     }
 
@@ -467,8 +474,10 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
     // Otherwise the listing at the end of the previous pass serves: since then
     // httpd only removed sets, and what other programs created meanwhile fails
     // end_pass's creator test (last touched by this process) anyway.
-    if (before.ok) mem.before = std::move(before);
-    else if (!mem.before.ok) mem.before = take_snapshot(kernel);
+    if (before.ok)
+        mem.before = std::move(before);
+    else if (!mem.before.ok)
+        mem.before = take_snapshot(kernel);
     watch_from(mem, kernel, gone);
     mem.record.sets = carried;
     if (AnchorBlock* b = anchor_block(mem.anchor)) anchor_begin_notes(*b, in.generation);
@@ -499,9 +508,8 @@ std::string set_origin(const RecordedSet& set) {
     return "unknown";
 }
 
-void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
-              Logger& log, const std::vector<WindowHook>& window1,
-              const std::vector<WindowHook>& window2,
+void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe, Logger& log,
+              const std::vector<WindowHook>& window1, const std::vector<WindowHook>& window2,
               const std::vector<std::vector<WindowHook>>& spans) {
     Snapshot after = take_snapshot(kernel);
     const pid_t self = probe.self_pid();

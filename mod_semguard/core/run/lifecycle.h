@@ -39,7 +39,7 @@ namespace semguard {
 struct GrowthEntry {
     std::string module;  // "mod_security2.c", a mutex type, or "unknown"
     long sets = 0;
-}; 
+};
 
 // What a mark between hooks saw: the sets made since the previous mark, found
 // without a listing (see mark_span). A mark that is not ok merges its span
@@ -80,35 +80,35 @@ struct PassInput {
 struct RunMemory {
     bool started = false;
     int64_t started_at = 0;
-    Record record;                    // as last written to the state file
-    void* anchor = nullptr;           // this process's mapping of the anchor segment
-    StartupView startup;              // what happened at this start, for the status page
+    Record record;           // as last written to the state file
+    void* anchor = nullptr;  // this process's mapping of the anchor segment
+    StartupView startup;     // what happened at this start, for the status page
     std::vector<int> lookalikes;
-    std::vector<MutexConfig> mutexes; // of the current generation
+    std::vector<MutexConfig> mutexes;  // of the current generation
     ConfigFacts facts;
     GuardSettings settings;
     gid_t group_gid = 0;
     HeadroomVerdict headroom;
     Projection need;
-    long last_created = -1;           // sets the last real pass created: a restart's exact need
-    Projection last_projection;       // what that pass was projected to create
-    Snapshot before;                  // at begin_pass (the previous pass's end, when there was one)
-    SemUsage watched;                 // SEM_INFO at the last mark (or begin_pass) that succeeded
-    bool watching = false;            // `watched` matches `before` plus the marks' sets
-    int segment = 0;                  // listings taken by marks in this pass so far
-    Snapshot segment_base;            // the last of them (none yet: `before`)
-    std::vector<int> void_segments;   // segments in which a known set was removed
-    SpanMark after_mpm;               // at mark_after_mpm
-    std::vector<SpanMark> span_marks; // at each mark_span of this pass
+    long last_created = -1;          // sets the last real pass created: a restart's exact need
+    Projection last_projection;      // what that pass was projected to create
+    Snapshot before;                 // at begin_pass (the previous pass's end, when there was one)
+    SemUsage watched;                // SEM_INFO at the last mark (or begin_pass) that succeeded
+    bool watching = false;           // `watched` matches `before` plus the marks' sets
+    int segment = 0;                 // listings taken by marks in this pass so far
+    Snapshot segment_base;           // the last of them (none yet: `before`)
+    std::vector<int> void_segments;  // segments in which a known set was removed
+    SpanMark after_mpm;              // at mark_after_mpm
+    std::vector<SpanMark> span_marks;         // at each mark_span of this pass
     std::vector<GrowthEntry> restart_growth;  // left behind at the last graceful restart
-    std::vector<int> unvouched;       // enabled by a reload: sets the running server may own
-    std::vector<int> maybe_foreign;   // made while a module unknown to us ran: never relabelled
+    std::vector<int> unvouched;          // enabled by a reload: sets the running server may own
+    std::vector<int> maybe_foreign;      // made while a module unknown to us ran: never relabelled
     bool children_gone_at_exit = false;  // parent_exit found no other process of the run
-    long stop_swept = 0;              // sets removed by sweep_at_stop
+    long stop_swept = 0;                 // sets removed by sweep_at_stop
     uint64_t reclaimed_total = 0;
     uint64_t kept_total = 0;
     std::vector<DeferredEntry> deferred;  // held until the error log is open
-    DiagnosisView diagnosis;          // RemoveIPC verdict of the last real pass, for the page
+    DiagnosisView diagnosis;              // RemoveIPC verdict of the last real pass, for the page
     bool home_full_reported = false;      // the record outgrew the anchor (said once)
 };
 
@@ -137,9 +137,8 @@ void mark_span(RunMemory& mem, SemKernel& kernel);
 // `window1`: hooks between begin_pass and mark_after_mpm; `window2`: from there to
 // the first mark_span (or end_pass); `spans[i]`: from the i-th mark_span to the
 // next (or end_pass). A span whose mark failed merges into the next.
-void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe,
-              Logger& log, const std::vector<WindowHook>& window1,
-              const std::vector<WindowHook>& window2,
+void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe, Logger& log,
+              const std::vector<WindowHook>& window1, const std::vector<WindowHook>& window2,
               const std::vector<std::vector<WindowHook>>& spans = {});
 
 // How a recorded set is named in messages and on the page: its type, else the

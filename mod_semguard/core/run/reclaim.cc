@@ -18,7 +18,7 @@ struct RunProof {
     // Not over because nothing can prove it either way (the anchor does not
     // match the record): each kept set is named with this reason (SG0203).
     bool unprovable = false;
-    bool anchor_present = false;   // ours, with no attachment: to be removed
+    bool anchor_present = false;       // ours, with no attachment: to be removed
     std::vector<int> removed_outside;  // what the run's processes noted in the anchor
     std::vector<NotedSet> noted;       // sets the parent noted as it created them
     bool one_process_exit = false;     // an apache2 -X parent noted its clean exit
@@ -40,8 +40,8 @@ std::string anchor_mismatch(const AnchorInfo& a, const RunIdentity& run) {
     if (a.cuid != run.euid)
         add("creator uid " + std::to_string(a.cuid) + ", recorded " + std::to_string(run.euid));
     if (a.creator_pid != run.anchor_creator)
-        add("creator pid " + pid_text(a.creator_pid) + ", recorded " + pid_text(run.anchor_creator) +
-            " (another PID namespace sees another pid)");
+        add("creator pid " + pid_text(a.creator_pid) + ", recorded " +
+            pid_text(run.anchor_creator) + " (another PID namespace sees another pid)");
     if (a.ctime != run.anchor_ctime)
         add("ctime " + std::to_string(a.ctime) + ", recorded " + std::to_string(run.anchor_ctime) +
             " (changed from outside by IPC_SET, or the id names another segment now)");
@@ -76,8 +76,9 @@ RunProof prove_run_over(RunProbe& probe, const Record& rec) {
         return p;
     }
     if (run.anchor_shmid < 0) {
-        p.verdict = "the previous run had no anchor segment, so it cannot be proven that none "
-                    "of its processes is alive";
+        p.verdict =
+            "the previous run had no anchor segment, so it cannot be proven that none "
+            "of its processes is alive";
         return p;
     }
     const std::string seg = "anchor segment " + std::to_string(run.anchor_shmid);
@@ -123,8 +124,10 @@ RunProof prove_run_over(RunProbe& probe, const Record& rec) {
             p.one_process_exit = anchor_one_process_exit(copy.value());
         }
     }
-    p.verdict = "the previous run (parent " + pid_text(run.parent_pid) + ") is over: no process "
-                "is attached to its " + seg + " any more";
+    p.verdict = "the previous run (parent " + pid_text(run.parent_pid) +
+                ") is over: no process "
+                "is attached to its " +
+                seg + " any more";
     return p;
 }
 
@@ -257,9 +260,11 @@ ReclaimOutcome reclaim_previous_run(SemKernel& kernel, RunProbe& probe, const Re
         log.log(Level::Warn, tag::kUnprovenSets,
                 std::to_string(out.unproven.size()) +
                     " set(s) may have been created by the previous run in a pass it did not "
-                    "live to record (parent pid " + pid_text(previous.run.parent_pid) +
+                    "live to record (parent pid " +
+                    pid_text(previous.run.parent_pid) +
                     "), but that pid proves nothing once the process is gone; they are kept. "
-                    "Inspect: " + ids);
+                    "Inspect: " +
+                    ids);
     }
 
     std::vector<RecordedSet> present;

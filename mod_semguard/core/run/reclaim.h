@@ -29,7 +29,7 @@ const char* to_string(ReclaimMode mode);
 
 struct ReclaimSettings {
     ReclaimMode mode = ReclaimMode::On;
-    InstanceIdentity self;        // this server; a record of another instance is refused
+    InstanceIdentity self;           // this server; a record of another instance is refused
     bool report_post_mortem = true;  // SG0303 when the run proves over and did not stop cleanly
     std::string record_path;         // where the record was read, for messages
 };
@@ -41,13 +41,13 @@ struct KeptSet {
 
 struct ReclaimOutcome {
     bool run_over = false;
-    std::string run_verdict;                 // why the previous run is (not) over
+    std::string run_verdict;  // why the previous run is (not) over
     std::vector<RecordedSet> removed;
-    std::vector<RecordedSet> would_remove;   // DryRun
+    std::vector<RecordedSet> would_remove;  // DryRun
     std::vector<KeptSet> kept;
-    std::vector<RecordedSet> missing;        // recorded, gone before we looked
-    std::vector<SetInfo> unproven;           // maybe the dead pass's, not provably: kept (SG0211)
-    std::string post_mortem;                 // "" when the previous run stopped cleanly
+    std::vector<RecordedSet> missing;  // recorded, gone before we looked
+    std::vector<SetInfo> unproven;     // maybe the dead pass's, not provably: kept (SG0211)
+    std::string post_mortem;           // "" when the previous run stopped cleanly
     bool anchor_removed = false;
 };
 

@@ -43,7 +43,8 @@ std::string usable_by(const SetInfo& s, const ChildIdentity& who) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%03o", s.mode);
     return "mode " + std::string(mode) + " with owner " + std::to_string(s.uid) + ":" +
-           std::to_string(s.gid) + " gives uid " + std::to_string(who.uid) + " no read and alter access";
+           std::to_string(s.gid) + " gives uid " + std::to_string(who.uid) +
+           " no read and alter access";
 }
 
 std::vector<Problem> find_problems(const Record& record, SemKernel& kernel,
@@ -55,7 +56,8 @@ std::vector<Problem> find_problems(const Record& record, SemKernel& kernel,
         auto now = kernel.stat_set(rec.identity.semid);
         if (!now) {
             const int e = now.error().code;
-            if (e == EINVAL || e == EIDRM) out.push_back({rec, "removed", true});
+            if (e == EINVAL || e == EIDRM)
+                out.push_back({rec, "removed", true});
             else if (e == EACCES && who && !parent_only)
                 out.push_back({rec, "not readable by this child", false});
             continue;
@@ -127,8 +129,8 @@ void report_removals(AnchorBlock* b, const std::vector<Problem>& removals, const
     log.log(Level::Emerg, tag::kSetRemoved,
             "semaphore set(s) of this server " + when + ": " + problem_list(removals) +
                 ". Likely causes: a cleanup script (`ipcs -s | grep ... | ipcrm`), systemd's "
-                "RemoveIPC= for User's unit, or logind's RemoveIPC=yes. " + consequence +
-                " Stop the cleanup, set RemoveIPC=no, consider SemGuardProtect On");
+                "RemoveIPC= for User's unit, or logind's RemoveIPC=yes. " +
+                consequence + " Stop the cleanup, set RemoveIPC=no, consider SemGuardProtect On");
     written(b, &AnchorBlock::removal_reported);
 }
 
@@ -146,9 +148,9 @@ void note_in_record(RunMemory& mem, AnchorBlock* b, const std::vector<Problem>& 
         }
     }
     for (int id : removed_ids) {
-        const bool known = std::any_of(mem.record.removed_outside.begin(),
-                                       mem.record.removed_outside.end(),
-                                       [id](const OutsideRemoval& r) { return r.semid == id; });
+        const bool known =
+            std::any_of(mem.record.removed_outside.begin(), mem.record.removed_outside.end(),
+                        [id](const OutsideRemoval& r) { return r.semid == id; });
         if (known) continue;
         OutsideRemoval r;
         r.semid = id;
@@ -183,11 +185,12 @@ void retire_generation(RunMemory& mem, SemKernel& kernel, RunProbe& probe, Logge
     if (b) b->retiring.store(1);
 }
 
-int child_check(const RunMemory& mem, SemKernel& kernel, RunProbe& probe,
-                const ChildIdentity& who, Logger& log, int64_t now, bool at_exit) {
+int child_check(const RunMemory& mem, SemKernel& kernel, RunProbe& probe, const ChildIdentity& who,
+                Logger& log, int64_t now, bool at_exit) {
     AnchorBlock* b = anchor_block(mem.anchor);
     auto generation_current = [&] {
-        return !b || (b->live_generation.load() == mem.record.generation && b->retiring.load() == 0);
+        return !b ||
+               (b->live_generation.load() == mem.record.generation && b->retiring.load() == 0);
     };
     if (!mem.started || !generation_current()) return 0;
     std::vector<Problem> problems = find_problems(mem.record, kernel, at_exit ? nullptr : &who);
@@ -202,8 +205,10 @@ int child_check(const RunMemory& mem, SemKernel& kernel, RunProbe& probe,
                     log, now, reporter(probe));
     if (!unusable.empty() && claim(b, &AnchorBlock::unusable_reported, reporter(probe))) {
         log.log(Level::Emerg, tag::kSetUnusable,
-                "a child (uid " + std::to_string(who.uid) + ") cannot use the server's "
-                "semaphore set(s): " + problem_list(unusable) +
+                "a child (uid " + std::to_string(who.uid) +
+                    ") cannot use the server's "
+                    "semaphore set(s): " +
+                    problem_list(unusable) +
                     ". Something changed their owner or mode from outside; restart httpd");
         written(b, &AnchorBlock::unusable_reported);
     }
@@ -276,17 +281,20 @@ long sweep_at_stop(RunMemory& mem, SemKernel& kernel, Logger& log, int64_t now) 
             continue;
         }
         ids.push_back(rec.identity.semid);
-        const std::string who = !rec.module.empty()
-                                    ? rec.module + " (outside httpd's Mutex table)"
-                                    : !rec.type.empty() ? rec.type : "unknown";
+        const std::string who = !rec.module.empty() ? rec.module + " (outside httpd's Mutex table)"
+                                : !rec.type.empty() ? rec.type
+                                                    : "unknown";
         auto it = std::find_if(by_module.begin(), by_module.end(),
                                [&](const GrowthEntry& g) { return g.module == who; });
-        if (it == by_module.end()) by_module.push_back({who, 1});
-        else ++it->sets;
+        if (it == by_module.end())
+            by_module.push_back({who, 1});
+        else
+            ++it->sets;
     }
     if (ids.empty()) return 0;
     std::string who;
-    for (const auto& g : by_module) who += (who.empty() ? "" : ", ") + g.module + ": " + std::to_string(g.sets);
+    for (const auto& g : by_module)
+        who += (who.empty() ? "" : ", ") + g.module + ": " + std::to_string(g.sets);
     log.log(Level::Notice, tag::kStopSweep,
             "clean stop: every process of the run is gone; removed " + std::to_string(ids.size()) +
                 " set(s) that httpd's cleanups left behind (" + who + "): " + bounded_id_list(ids));

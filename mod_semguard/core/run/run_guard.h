@@ -45,8 +45,8 @@ struct ChildIdentity {
 // parent keeps for itself (its recorded owner and mode never granted this child
 // access) is not a problem. Changes nothing. Returns the number of problems
 // found (logged once per run through the anchor).
-int child_check(const RunMemory& mem, SemKernel& kernel, RunProbe& probe,
-                const ChildIdentity& who, Logger& log, int64_t now, bool at_exit);
+int child_check(const RunMemory& mem, SemKernel& kernel, RunProbe& probe, const ChildIdentity& who,
+                Logger& log, int64_t now, bool at_exit);
 
 // True when the recorded identity of a set never granted `who` read and alter
 // access: a set the parent keeps for itself.

@@ -27,9 +27,9 @@ struct StartContext {
     RunProbe& probe;
     Logger& log;
     const Snapshot& live;
-    std::vector<int> ours;      // kept or dry-run sets: not look-alikes
-    std::set<RunKey> handled;   // runs whose record was already used
-    bool latest_seen = false;   // a record that speaks for the last run was used
+    std::vector<int> ours;     // kept or dry-run sets: not look-alikes
+    std::set<RunKey> handled;  // runs whose record was already used
+    bool latest_seen = false;  // a record that speaks for the last run was used
     // The latest state file is there but damaged, untrusted or unreadable:
     // nothing of it is used. The records kept in the IPC namespace are
     // checked on their own (root's segment at our key, our digest, checksum),
@@ -115,10 +115,10 @@ void reclaim_recorded_files(StartContext& c) {
                 c.mem.startup.summary = "state file " + why;
                 c.file_refused = why;
             }
-            c.log.log(Level::Warn, tag::kStateRejected,
-                      "state file " + file + " " + why + "; nothing of it is reclaimed" +
-                          (latest ? "; a record kept in the IPC namespace is used if there is one"
-                                  : ""));
+            c.log.log(
+                Level::Warn, tag::kStateRejected,
+                "state file " + file + " " + why + "; nothing of it is reclaimed" +
+                    (latest ? "; a record kept in the IPC namespace is used if there is one" : ""));
             continue;
         }
         if (!c.live.ok) {
@@ -253,7 +253,8 @@ void warn_shared_state_file(const std::string& path, const InstanceIdentity& oth
     log.log(Level::Warn, tag::kStateShared,
             "state file " + path + " holds the record of another server instance (ServerRoot " +
                 other.server_root + ", config " + other.config_file + ", PidFile " +
-                other.pid_file + "); the two overwrite each other's record, so a crash of either "
+                other.pid_file +
+                "); the two overwrite each other's record, so a crash of either "
                 "cannot be reclaimed. Give each instance its own SemGuardStateFile");
 }
 

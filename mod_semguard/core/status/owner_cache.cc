@@ -11,8 +11,7 @@ int64_t OwnerCache::monotonic_ms() {
 
 bool OwnerCache::breakdown(SemKernel& kernel, const SemUsage* usage, const std::set<int>& ours,
                            const std::set<int>& httpd_like, int64_t now_ms,
-                           const std::function<std::string(uid_t)>& name_of,
-                           OwnerBreakdown& out) {
+                           const std::function<std::string(uid_t)>& name_of, OwnerBreakdown& out) {
     std::lock_guard<std::mutex> lock(mutex_);
     const bool fresh = valid_ && usage && usage->arrays == usage_.arrays &&
                        usage->semaphores == usage_.semaphores &&

@@ -60,8 +60,10 @@ public:
     // Printable ASCII (almost every value) is already one line of valid UTF-8:
     // written as is, without the copies one_line makes.
     void text(const char* key, const std::string& value) {
-        if (printable_ascii(value)) put(key, value);
-        else put(key, one_line(value));
+        if (printable_ascii(value))
+            put(key, value);
+        else
+            put(key, one_line(value));
     }
     void number(const char* key, long long value) {
         char buf[24];
@@ -203,8 +205,8 @@ void render(std::string& out, const StatusModel& m, const RenderOptions& o) {
     for (const OwnerView& row : m.owners)
         w.raw("Owner-" + key_part(row.others ? std::string("others") : row.owner),
               "sets=" + std::to_string(row.sets) + " semaphores=" + std::to_string(row.semaphores) +
-                  " this_server=" + std::to_string(row.ours) + " httpd_like=" +
-                  std::to_string(row.httpd_like) +
+                  " this_server=" + std::to_string(row.ours) +
+                  " httpd_like=" + std::to_string(row.httpd_like) +
                   (row.others ? " owners=" + std::to_string(row.owners) : std::string()));
     if (m.diagnosis.removeipc_checked) {
         w.flag("RemoveIPCRisk", m.diagnosis.removeipc_risk, "yes", "no");

@@ -29,8 +29,9 @@ void diagnosis_section(std::string& out, const StatusModel& m) {
         out += "</table></div>\n";
     }
     out += "<h2 id=\"removeipc\">systemd-logind RemoveIPC</h2>\n<dl class=\"kv\">\n";
-    kv_text(out, "Verdict", m.diagnosis.removeipc_checked ? m.diagnosis.removeipc_verdict
-                                                          : std::string("not checked"));
+    kv_text(
+        out, "Verdict",
+        m.diagnosis.removeipc_checked ? m.diagnosis.removeipc_verdict : std::string("not checked"));
     out += "</dl>\n";
 }
 

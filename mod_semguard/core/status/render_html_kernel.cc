@@ -111,8 +111,9 @@ void mutex_section(std::string& out, const StatusModel& m) {
         out += "</tr>\n";
     }
     if (m.sets_outside_table > 0) {
-        out += "<tr><td>(not in httpd's mutex table)</td><td>\u2014</td><td>sysvsem</td>"
-               "<td><strong>yes</strong></td><td>\u2014</td>";
+        out +=
+            "<tr><td>(not in httpd's mutex table)</td><td>\u2014</td><td>sysvsem</td>"
+            "<td><strong>yes</strong></td><td>\u2014</td>";
         num_cell(out, m.sets_outside_table);
         out += "</tr>\n";
     }

@@ -86,8 +86,9 @@ void set_rows(std::string& out, const SetView& s) {
     if (s.semaphores.empty()) {
         out += "<td class=\"text\" colspan=\"" + std::to_string(kSemaphoreColumns) + "\">";
         if (s.parent_only) {
-            out += "<strong>parent-only</strong>: present, kept by the parent for itself; "
-                   "children (which serve this page) cannot read it";
+            out +=
+                "<strong>parent-only</strong>: present, kept by the parent for itself; "
+                "children (which serve this page) cannot read it";
         } else if (!s.error.empty()) {
             out += "<span class=\"alert\">could not be read:</span> ";
             esc(out, s.error);

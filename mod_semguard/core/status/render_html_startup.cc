@@ -76,9 +76,10 @@ void startup_section(std::string& out, const StatusModel& m) {
     }
 
     if (!st.unvouched.empty()) {
-        out += "<h3>Sets not vouched for</h3>\n<p class=\"alert\">The module was enabled by a "
-               "reload. These sets were made by the running server before that and are not "
-               "recorded, so a crash would leave them behind; a full restart enrolls them: ";
+        out +=
+            "<h3>Sets not vouched for</h3>\n<p class=\"alert\">The module was enabled by a "
+            "reload. These sets were made by the running server before that and are not "
+            "recorded, so a crash would leave them behind; a full restart enrolls them: ";
         for (std::size_t i = 0; i < st.unvouched.size(); ++i)
             out += (i ? ", " : "") + std::to_string(st.unvouched[i]);
         out += ".</p>\n";
@@ -96,7 +97,8 @@ void startup_section(std::string& out, const StatusModel& m) {
         out += "<h3>Removed from outside while this run ran</h3>\n<p class=\"alert\">";
         for (std::size_t i = 0; i < m.removed_outside.size(); ++i) {
             out += (i ? ", " : "") + std::to_string(m.removed_outside[i].semid) + " (";
-            esc(out, m.removed_outside[i].type.empty() ? "type unknown" : m.removed_outside[i].type);
+            esc(out,
+                m.removed_outside[i].type.empty() ? "type unknown" : m.removed_outside[i].type);
             out += ")";
         }
         out += "</p>\n";

@@ -26,7 +26,8 @@ bool plain(std::string_view text) {
 class Num {
 public:
     explicit Num(long long value)
-        : len_(static_cast<std::size_t>(std::to_chars(buf_, buf_ + sizeof buf_, value).ptr - buf_)) {}
+        : len_(static_cast<std::size_t>(std::to_chars(buf_, buf_ + sizeof buf_, value).ptr -
+                                        buf_)) {}
     operator std::string_view() const { return std::string_view(buf_, len_); }
 
 private:
@@ -184,8 +185,7 @@ void sets(std::string& out, const StatusModel& m) {
                    "1 for each SysV semaphore set of this server; 0 if recorded but missing or "
                    "replaced.");
     for (const SetView& s : m.sets)
-        present.sample({{"semid", Num(s.semid)}, {"type", type_label(s.type)}},
-                       usable(s) ? 1 : 0);
+        present.sample({{"semid", Num(s.semid)}, {"type", type_label(s.type)}}, usable(s) ? 1 : 0);
 
     Family prot(out, "semguard_set_protected", "gauge",
                 "1 if the set is protected (owner root, mode 0660).");
@@ -198,8 +198,7 @@ void sets(std::string& out, const StatusModel& m) {
                  "When a process last operated on the set (semop), seconds since the epoch.");
     for (const SetView& s : m.sets)
         if (usable(s) && s.otime > 0)
-            otime.sample({{"semid", Num(s.semid)}, {"type", type_label(s.type)}},
-                         s.otime);
+            otime.sample({{"semid", Num(s.semid)}, {"type", type_label(s.type)}}, s.otime);
 
     Family value(out, "semguard_set_value", "gauge",
                  "Semaphore value: 1 = free, 0 = held (httpd's mutexes start at 1).");
@@ -245,7 +244,6 @@ void startup(std::string& out, const StartupView& st) {
           "Sets that look like httpd's but belong to no recorded run of this server.",
           static_cast<long long>(st.lookalikes.size()));
 }
-
 
 void diagnosis(std::string& out, const StatusModel& m) {
     Family sets(out, "semguard_owner_sets", "gauge",

@@ -200,8 +200,8 @@ StatusModel collect_status(const RunMemory& mem, SemKernel& kernel, RunProbe& pr
                        OwnerCache::monotonic_ms(), passwd_user_name, b)) {
         m.owner_count = b.total_owners;
         for (const auto& r : b.rows)
-            m.owners.push_back({r.owner, r.uid, r.others, r.owners, r.sets, r.semaphores, r.ours,
-                                r.httpd_like});
+            m.owners.push_back(
+                {r.owner, r.uid, r.others, r.owners, r.sets, r.semaphores, r.ours, r.httpd_like});
     }
     m.startup = mem.startup;
     m.startup.reclaimed_total = mem.reclaimed_total;

@@ -16,55 +16,54 @@
 namespace semguard {
 
 struct MutexView {
-    std::string type;          // "mpm-accept", "ssl-cache", "default", ...
-    std::string configured;    // as configured: "default", "sysvsem", "none", "using_defaults"
-    std::string mechanism;     // effective, 'default' resolved: "sysvsem", "pthread", "fcntl", "none"
-    std::string dir;           // for file-based mechanisms, else ""
-    bool sysv = false;         // creates SysV semaphore sets
-    long sets_now = 0;         // this server's sets of this type that exist now
+    std::string type;        // "mpm-accept", "ssl-cache", "default", ...
+    std::string configured;  // as configured: "default", "sysvsem", "none", "using_defaults"
+    std::string mechanism;   // effective, 'default' resolved: "sysvsem", "pthread", "fcntl", "none"
+    std::string dir;         // for file-based mechanisms, else ""
+    bool sysv = false;       // creates SysV semaphore sets
+    long sets_now = 0;       // this server's sets of this type that exist now
 };
 
 struct SemaphoreView {
-    int value = 0;             // 1 = free, 0 = held (httpd's mutexes start at 1)
-    int waiting = 0;           // GETNCNT
-    pid_t last_pid = 0;        // GETPID
+    int value = 0;       // 1 = free, 0 = held (httpd's mutexes start at 1)
+    int waiting = 0;     // GETNCNT
+    pid_t last_pid = 0;  // GETPID
     bool last_pid_alive = false;
     bool last_pid_ours = false;  // a process of this server (parent or child)
 };
 
 struct SetView {
     int semid = -1;
-    std::string type;          // "" = unknown
-    std::string module;        // the creating module when the type is not in httpd's table
+    std::string type;    // "" = unknown
+    std::string module;  // the creating module when the type is not in httpd's table
     uid_t uid = 0;
     gid_t gid = 0;
-    std::string owner;         // user name, or the number
+    std::string owner;  // user name, or the number
     std::string group;
     unsigned mode = 0;
     unsigned long nsems = 0;
     int64_t otime = 0;
     int64_t ctime = 0;
-    bool present = true;       // false: recorded but gone from the kernel
-    bool identity_ok = true;   // false: the id now names some other set
+    bool present = true;      // false: recorded but gone from the kernel
+    bool identity_ok = true;  // false: the id now names some other set
     bool is_protected = false;
     bool parent_only = false;  // the parent keeps it for itself: this child cannot read it
     std::vector<SemaphoreView> semaphores;
-    std::string error;         // a failed read, described
+    std::string error;  // a failed read, described
 };
 
 // SysV use by owner (sem_perm.uid), largest first; the rows past the first
 // few are summed into one row with others = true.
 struct OwnerView {
-    std::string owner;         // user name, or the number; "others" for the summed rest
+    std::string owner;  // user name, or the number; "others" for the summed rest
     uid_t uid = 0;
     bool others = false;
-    long owners = 1;           // owners in this row
+    long owners = 1;  // owners in this row
     long sets = 0;
     long semaphores = 0;
-    long ours = 0;             // this server's sets
-    long httpd_like = 0;       // sets that look like httpd's, not this server's
+    long ours = 0;        // this server's sets
+    long httpd_like = 0;  // sets that look like httpd's, not this server's
 };
-
 
 struct StatusModel {
     // The server
@@ -83,12 +82,12 @@ struct StatusModel {
     std::string kernel_error;
     SemLimits limits;
     SemUsage usage;
-    long projected_arrays = 0;      // what this configuration creates per generation
+    long projected_arrays = 0;  // what this configuration creates per generation
     long projected_semaphores = 0;
     int warn_at_percent = 80;
     HeadroomState headroom = HeadroomState::Unknown;
-    std::string headroom_text;      // the advice, "" when fine
-    std::string undo_note;          // e.g. "not limited on Linux (allocated on demand)"
+    std::string headroom_text;  // the advice, "" when fine
+    std::string undo_note;      // e.g. "not limited on Linux (allocated on demand)"
 
     std::vector<MutexView> mutexes;
     std::vector<SetView> sets;

@@ -75,14 +75,16 @@ JsonWriter& JsonWriter::string(std::string_view text) {
 JsonWriter& JsonWriter::integer(int64_t value) {
     before_value();
     char buf[24];
-    out_.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, value).ptr - buf));
+    out_.append(buf,
+                static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, value).ptr - buf));
     return *this;
 }
 
 JsonWriter& JsonWriter::unsigned_integer(uint64_t value) {
     before_value();
     char buf[24];
-    out_.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, value).ptr - buf));
+    out_.append(buf,
+                static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, value).ptr - buf));
     return *this;
 }
 
