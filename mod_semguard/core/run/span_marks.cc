@@ -1,0 +1,162 @@
+#include "run/span_marks.h"
+
+#include <algorithm>
+
+#include "run/attribution.h"
+
+namespace semguard {
+
+namespace {
+
+long semaphores_in(const std::vector<SetInfo>& sets) {
+    long n = 0;
+    for (const auto& s : sets) n += static_cast<long>(s.nsems);
+    return n;
+}
+
+bool has_id(const std::vector<SetInfo>& sorted, int semid) {
+    auto it = std::lower_bound(sorted.begin(), sorted.end(), semid,
+                               [](const SetInfo& s, int id) { return s.semid < id; });
+    return it != sorted.end() && it->semid == semid;
+}
+
+// The sets known to exist since the last listing (`before`, or the last mark
+// that listed the table), with those the cheap marks found since.
+Snapshot known_in_segment(const RunMemory& mem) {
+    Snapshot known = mem.segment == 0 ? mem.before : mem.segment_base;
+    auto add = [&](const SpanMark& m) {
+        if (!m.ok || m.listed || m.segment != mem.segment) return;
+        for (const auto& s : m.fresh)
+            if (!has_id(known.sets, s.semid)) {
+                auto at = std::lower_bound(known.sets.begin(), known.sets.end(), s.semid,
+                                           [](const SetInfo& x, int id) { return x.semid < id; });
+                known.sets.insert(at, s);
+            }
+    };
+    add(mem.after_mpm);
+    for (const auto& m : mem.span_marks) add(m);
+    return known;
+}
+
+}  // namespace
+
+// A listing closes the segment of cheap marks since the previous one. A mark
+// was fooled only if a set known then was removed (missing now) and a set made
+// in its span lies at or below the highest index it saw, where no mark looked:
+// if such a set is this process's, new since the segment's start and found by
+// no mark, those marks' claims are not used. Another program's set found by no
+// mark changes nothing of ours: it is never recorded.
+void close_segment(RunMemory& mem, SemKernel& kernel, const Snapshot& listing, pid_t self,
+                   uid_t euid) {
+    if (!mem.watching) return;  // no cheap mark since the last listing
+    const Snapshot known = known_in_segment(mem);
+    const bool removed = std::any_of(known.sets.begin(), known.sets.end(), [&](const SetInfo& s) {
+        return !has_id(listing.sets, s.semid);
+    });
+    if (!removed) return;
+    std::vector<SetInfo> unseen;
+    for (const auto& s : appeared(known, listing))
+        if (s.index < 0 || s.index <= mem.watched.highest_index) unseen.push_back(s);
+    if (!created_by(kernel, unseen, self, euid).empty()) mem.void_segments.push_back(mem.segment);
+}
+
+bool mark_holds(const RunMemory& mem, const SpanMark& m) {
+    if (!m.ok) return false;
+    if (m.listed) return true;
+    return std::find(mem.void_segments.begin(), mem.void_segments.end(), m.segment) ==
+           mem.void_segments.end();
+}
+
+// The start of the marks' chain (see mark_span): `before` as it is now, and
+// SEM_INFO of this moment. `gone`: sets of `before` this process knows were
+// removed since it was listed (reclaimed, or the previous pass's, removed by
+// httpd's cleanups). The cheap marks need `before` to be exactly what exists;
+// when SEM_INFO's counts say otherwise (other programs made or removed sets
+// since), the table is listed again, once.
+void watch_from(RunMemory& mem, SemKernel& kernel, const std::vector<int>& gone) {
+    mem.watching = false;
+    mem.after_mpm = SpanMark{};
+    mem.span_marks.clear();
+    mem.segment = 0;
+    mem.segment_base = Snapshot{};
+    mem.void_segments.clear();
+    if (!mem.before.ok) return;
+    auto& sets = mem.before.sets;
+    sets.erase(std::remove_if(sets.begin(), sets.end(),
+                              [&](const SetInfo& s) {
+                                  return std::find(gone.begin(), gone.end(), s.semid) != gone.end();
+                              }),
+               sets.end());
+    auto now = kernel.usage();
+    if (now && now->arrays == static_cast<long>(sets.size()) &&
+        now->semaphores == semaphores_in(sets)) {
+        mem.watched = now.value();
+        mem.watching = true;
+        return;
+    }
+    auto seen = kernel.usage();
+    Snapshot relisted = take_snapshot(kernel);
+    if (!seen || !relisted.ok) return;  // every mark then fails: one span, as without marks
+    mem.before = std::move(relisted);
+    mem.watched = seen.value();
+    mem.watching = true;
+}
+
+// One mark. Why no listing is needed: at the previous mark SEM_INFO reported
+// the highest index in use, so every set now at a higher index was made since.
+// If those are exactly as many sets (and semaphores) as SEM_INFO's counts grew
+// by, then either no set was made below that index, or as many sets that
+// existed at the previous mark were removed meanwhile, and such a removal is
+// seen at the next listing (end_pass's, or a mark's): a set known since the
+// listing before is missing from it, and then the cheap marks between the two
+// listings are not used (their spans merge into the next). A second
+// SEM_INFO after the walk catches changes during it. When the figures do not
+// add up, the mark lists the table: the sets not known before are the new ones.
+SpanMark take_mark(RunMemory& mem, SemKernel& kernel) {
+    SpanMark mark;
+    if (!mem.before.ok) return mark;
+    // A kernel call that fails makes the mark fail (its span merges into the
+    // next one, whose mark starts from the same figures); only figures that do
+    // not add up make it list the table.
+    if (mem.watching) {
+        auto now = kernel.usage();
+        if (!now) return mark;
+        std::vector<SetInfo> fresh;
+        if (now->highest_index > mem.watched.highest_index) {
+            auto above =
+                kernel.list_sets_between(mem.watched.highest_index + 1, now->highest_index);
+            if (!above) return mark;
+            fresh = std::move(above.value());
+        }
+        auto again = kernel.usage();
+        if (!again) return mark;
+        if (again->arrays == now->arrays && again->semaphores == now->semaphores &&
+            again->highest_index == now->highest_index &&
+            static_cast<long>(fresh.size()) == now->arrays - mem.watched.arrays &&
+            semaphores_in(fresh) == now->semaphores - mem.watched.semaphores) {
+            mark.ok = true;
+            mark.fresh = std::move(fresh);
+            mark.segment = mem.segment;
+            mem.watched = now.value();
+            return mark;
+        }
+    }
+    // The listing tells what is new since the previous mark, exactly: a set that
+    // a fooled cheap mark of this segment missed is new here, and that mark,
+    // voided by close_segment, merges its span into this one.
+    const Snapshot known = known_in_segment(mem);
+    auto seen = kernel.usage();
+    Snapshot listed = take_snapshot(kernel);
+    if (!seen || !listed.ok) return mark;  // merges into the next span
+    close_segment(mem, kernel, listed, mem.record.run.parent_pid, mem.record.run.euid);
+    mark.ok = true;
+    mark.listed = true;
+    mark.fresh = appeared(known, listed);
+    mem.watched = seen.value();
+    mem.watching = true;
+    ++mem.segment;
+    mem.segment_base = std::move(listed);
+    return mark;
+}
+
+}  // namespace semguard
