@@ -29,7 +29,23 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build/demo"
-sroot="$build/root"
+# httpd's children run as User and must reach the server root (else every
+# request is a 403, AH00035): for a checkout below a directory closed to
+# others (/root is 0700), the root goes to /var/tmp instead.
+searchable_by_others() {
+    local p=$1
+    while [ "$p" != / ]; do
+        if [ -e "$p" ]; then
+            case "$(stat -c %A "$p")" in ?????????[xt]) ;; *) return 1 ;; esac
+        fi
+        p=$(dirname "$p")
+    done
+}
+if searchable_by_others "$build"; then
+    sroot="$build/root"
+else
+    sroot="/var/tmp/semguard-demo-$(printf %s "$build" | sha1sum | cut -c1-12)/root"
+fi
 conf="$sroot/conf/httpd.conf"
 errlog="$sroot/logs/error.log"
 pidfile="$sroot/run/httpd.pid"
@@ -99,7 +115,7 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
     umask 022
     rm -rf "$sroot"
     mkdir -p "$sroot"/{conf,logs,run,htdocs}
-    chmod 755 "$build" "$sroot" "$sroot"/{conf,logs,run,htdocs}
+    chmod 755 "$build" "$(dirname "$sroot")" "$sroot" "$sroot"/{conf,logs,run,htdocs}
     cat >"$sroot/htdocs/index.html" <<EOF
 <!doctype html><html><head><title>mod_semguard demo</title></head><body>
 <h1>mod_semguard demo</h1>

@@ -93,7 +93,7 @@ def counts_of(server, path):
 @harness.timeout(180)
 def test_listings_per_process_for_start_and_stop():
     plant_foreign_sets(FOREIGN_SETS)
-    path = os.path.join(harness.build_dir(), "itest", "listings-%d.txt" % os.getpid())
+    path = os.path.join(harness.itest_dir(), "listings-%d.txt" % os.getpid())
     s = Server(start_servers=3, env=ls.counter_env(path))
     rows, by_role = counts_of(s, path)
     for row in rows:
@@ -116,7 +116,7 @@ def test_stock_httpd_lists_nothing():
     """The control: the same start and stop without the module count 0, so
     every listing counted above is the module's."""
     plant_foreign_sets(100)
-    path = os.path.join(harness.build_dir(), "itest", "listings-stock-%d.txt" % os.getpid())
+    path = os.path.join(harness.itest_dir(), "listings-stock-%d.txt" % os.getpid())
     s = Server(module=False, start_servers=3, env=ls.counter_env(path))
     rows, by_role = counts_of(s, path)
     if any(r["listings"] or r["stat_calls"] for r in rows):
@@ -135,7 +135,7 @@ def test_status_page_lists_at_most_once_a_second_per_child():
     request, 60 times), and the owners are still on every answer."""
     import time
     plant_foreign_sets(200)
-    path = os.path.join(harness.build_dir(), "itest", "listings-page-%d.txt" % os.getpid())
+    path = os.path.join(harness.itest_dir(), "listings-page-%d.txt" % os.getpid())
     s = Server(start_servers=2, extra=STATUS, env=ls.counter_env(path))
     s.start()
     t0 = time.monotonic()

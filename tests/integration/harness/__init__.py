@@ -72,7 +72,7 @@ __all__ = [
     "hold_set", "processes", "pid_alive",
     "Server", "StartResult", "ServerPids", "Response",
     "ENVIRONMENT_NOISE", "CRASH_NOISE", "APACHE2", "MODULE_DIR",
-    "source_dir", "build_dir", "module_path",
+    "source_dir", "build_dir", "itest_dir", "module_path",
 ]
 
 # Every name, public or not, stays reachable as harness.X: test files written
@@ -92,6 +92,7 @@ from .common import (  # noqa: F401
     TestTimeout,
     source_dir,
     build_dir,
+    itest_dir,
     module_path,
     fail,
     skip,

@@ -1,6 +1,7 @@
 """Constants, paths, errors, small utilities, processes and the per-test context."""
 
 import collections
+import hashlib
 import os
 import signal
 import time
@@ -55,6 +56,46 @@ def build_dir():
     """$SEMGUARD_BUILD_DIR, else <repo>/build/itest-manual."""
     return os.path.abspath(os.environ.get("SEMGUARD_BUILD_DIR")
                            or os.path.join(source_dir(), "build", "itest-manual"))
+
+
+def _searchable_by_others(path):
+    """True when every directory from / down to ``path`` lets others search
+    it (those not made yet will be, with the usual umask)."""
+    p = os.path.abspath(path)
+    while True:
+        try:
+            if not os.stat(p).st_mode & 0o001:
+                return False
+        except FileNotFoundError:
+            pass
+        if p == "/":
+            return True
+        p = os.path.dirname(p)
+
+
+def itest_dir():
+    """Where the server roots live: <build>/itest.  httpd's children run as
+    User and must reach htdocs (otherwise every GET is a 403, AH00035), so when
+    a directory above the build dir is closed to others (a checkout in /root,
+    mode 0700), <build>/itest is a symlink to /var/tmp/semguard-itest-<hash of
+    the build dir>, and this returns the real path."""
+    link = os.path.join(build_dir(), "itest")
+    if _searchable_by_others(build_dir()) and not os.path.islink(link):
+        return link
+    if not os.path.islink(link):
+        digest = hashlib.sha1(build_dir().encode()).hexdigest()[:12]
+        target = "/var/tmp/semguard-itest-%s" % digest
+        os.makedirs(target, exist_ok=True)
+        os.chmod(target, 0o755)
+        os.makedirs(build_dir(), exist_ok=True)
+        if os.path.isdir(link):
+            import shutil
+            shutil.rmtree(link)
+        try:
+            os.symlink(target, link)
+        except FileExistsError:
+            pass  # another test script made it meanwhile
+    return os.path.realpath(link)
 
 
 def module_path():
@@ -208,7 +249,7 @@ def _reap_own_children():
 class _Context:
     def __init__(self, script, name, keep):
         self.script, self.name, self.keep = script, name, keep
-        self.dir = os.path.join(build_dir(), "itest", script, name)
+        self.dir = os.path.join(itest_dir(), script, name)
         self.objects = []     # Servers and SemHolders, cleaned up at the end
         self.servers = []
         self.counter = 0

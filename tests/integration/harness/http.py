@@ -8,7 +8,7 @@ import socket
 import ssl as _ssl
 import subprocess
 
-from .common import (HarnessError, build_dir, timeout)
+from .common import (HarnessError, build_dir, itest_dir, timeout)
 
 # --------------------------------------------------------------------------
 # HTTP
@@ -47,7 +47,7 @@ def _free_port():
 # --------------------------------------------------------------------------
 
 def _ssl_material():
-    d = os.path.join(build_dir(), "itest", "_ssl")
+    d = os.path.join(itest_dir(), "_ssl")
     cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, ".lock"), "w") as lock:

@@ -12,7 +12,7 @@ import traceback
 from . import common as _common
 from . import ipc as _ipc
 from .common import (_OUTER_IPC_ENV, _OUTER_PID_ENV, _DEFAULT_TEST_TIMEOUT, Skip, TestTimeout,
-                     source_dir, build_dir, skip, timeout, _ns_inode, _indent, processes,
+                     source_dir, build_dir, itest_dir, skip, timeout, _ns_inode, _indent, processes,
                      pid_alive, _kill_pids, _reap_own_children, _Context)
 from .ipc import (get_sem_limits, sem_sets, remove_all_sets)
 
@@ -159,7 +159,7 @@ def _lock_script_dir(script, tests, timeout=600.0):
     """Two runs of one script with one build dir would delete each other's
     server roots: serialize them with a lock file (waiting at most
     ``timeout`` s)."""
-    d = os.path.join(build_dir(), "itest")
+    d = itest_dir()
     os.makedirs(d, exist_ok=True)
     f = open(os.path.join(d, script + ".lock"), "w")
     deadline = time.monotonic() + timeout

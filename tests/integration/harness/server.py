@@ -11,7 +11,7 @@ import sys
 import time
 
 from . import common as _common
-from .common import (APACHE2, ENVIRONMENT_NOISE, _RESUMING, build_dir, timeout, wait_for, _tail,
+from .common import (APACHE2, ENVIRONMENT_NOISE, _RESUMING, build_dir, itest_dir, timeout, wait_for, _tail,
                      _indent, processes, pid_alive, _proc_state, _reaped, _kill_pids,
                      _reap_own_children, current_test, _register)
 from .ipc import (require_private_ipc)
@@ -106,7 +106,7 @@ class Server:
             base = ctx.dir
             n = ctx.counter
         else:
-            base = os.path.join(build_dir(), "itest", "_adhoc", str(os.getpid()))
+            base = os.path.join(itest_dir(), "_adhoc", str(os.getpid()))
             n = len(os.listdir(base)) + 1 if os.path.isdir(base) else 1
         self.name = name or str(n)
         self.root = os.path.join(base, self.name)
@@ -603,7 +603,7 @@ def _make_traversable(path):
     for sub in ("conf", "logs", "run", "htdocs"):
         os.chmod(os.path.join(path, sub), 0o755)
     p = os.path.dirname(path)
-    top = build_dir()
+    top = itest_dir()
     while p.startswith(top) and len(p) >= len(top):
         try:
             os.chmod(p, os.stat(p).st_mode | 0o005)
