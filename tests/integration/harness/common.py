@@ -3,6 +3,7 @@
 import collections
 import hashlib
 import os
+import shutil
 import signal
 import time
 
@@ -89,7 +90,6 @@ def itest_dir():
         os.chmod(target, 0o755)
         os.makedirs(build_dir(), exist_ok=True)
         if os.path.isdir(link):
-            import shutil
             shutil.rmtree(link)
         try:
             os.symlink(target, link)
