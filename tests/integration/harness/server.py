@@ -128,6 +128,7 @@ class Server:
         self.starts = 0
         self.start_mark = 0
         self.last_parent = None
+        self.orphans = set()     # children left by kill9_parent_only: never a parent
         self.write_config()
         _register(self)
 
@@ -219,7 +220,10 @@ class Server:
         if pf in mine and procs[pf].ppid not in mine:
             parent = pf
         else:
-            roots = [pid for pid in mine if procs[pid].uid == 0 and procs[pid].ppid not in mine]
+            # A child is root until it drops privileges; once its parent is
+            # killed it is re-parented to PID 1 and would look like a parent.
+            roots = [pid for pid in mine if procs[pid].uid == 0 and procs[pid].ppid not in mine
+                     and pid not in self.orphans]
             if len(roots) == 1:
                 parent = roots[0]
         if parent is not None:   # same process group (setsid at detach)
@@ -472,10 +476,21 @@ class Server:
         """SIGKILL only the parent; returns the pids of its surviving
         children (now orphans of PID 1)."""
         parent = self._require_parent()
+        # Wait until every child has dropped privileges (prefork forks more
+        # children after the first one answers): the orphans are then the
+        # serving children the callers mean, not processes still half made.
+        wait_for(lambda: self._children_settled(parent), timeout=timeout,
+                 what="children of %d to drop privileges" % parent)
         children = self.pids().children
+        self.orphans.update(children)
         _kill_pids([parent])
         self._wait_gone([parent], timeout, "kill9_parent_only")   # reaped by PID 1
         return [c for c in children if pid_alive(c)]
+
+    def _children_settled(self, parent):
+        procs = {p.pid: p for p in processes() if p.state != "Z"}
+        kids = [p for p in procs.values() if p.ppid == parent and self._is_mine(p)]
+        return bool(kids) and all(p.uid != 0 for p in kids)
 
     def cleanup(self):
         """Stop the server if anything of it runs (kill -9 if stop fails).
