@@ -78,7 +78,7 @@ def bench_churn():
     if len(harness.sem_sets()) < OTHER_SETS:
         make_other_sets(OTHER_SETS - len(harness.sem_sets()))
     a = Server(name="churn-with", module=True, start_servers=40, status=True,
-               extra=STATUS_LOCATION + "\n" + CHURN_CONF)
+               semguard_status=True, extra=CHURN_CONF)
     b = Server(name="churn-without", module=False, start_servers=40, status=True,
                extra=CHURN_CONF)
     lc = counted_start_stop(a, load_secs=secs)

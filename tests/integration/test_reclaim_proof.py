@@ -282,7 +282,7 @@ def test_killed_mid_startup_loses_one_span_at_most():
     from leak_support import leaktest_config
     s = Server()
     paused = os.path.join(s.root, "run", "paused")
-    s.reconfigure(extra=leaktest_config(status=False) + "\nLeakTestPause %s" % paused)
+    s.reconfigure(extra=leaktest_config() + "\nLeakTestPause %s" % paused)
     before = identities()
     proc = subprocess.Popen(s._cmd("-k", "start"), stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -300,7 +300,7 @@ def test_killed_mid_startup_loses_one_span_at_most():
     early = set(made_now) - late
     assert made["gen_middle"] in early and len(early) >= 3, (made, made_now)
 
-    s.reconfigure(extra=leaktest_config(status=False))
+    s.reconfigure(extra=leaktest_config())
     r = s.start(remove_stale_pidfile=True)
     got = reclaim_lines(r.log)
     assert set(got) == {pid}, (got, r.log)
