@@ -1,14 +1,11 @@
 """Benchmark 8: the status page among 30,000 other sets."""
 
-import os
-
 import harness
-import listing_support
 
 from .common import OTHER_SETS, QUICK, bench_server, n_pairs, rotated, say, summary
 from .measure import sequential_ms, wrk
 from .results import add_result, guarded
-from .sets import make_other_sets
+from .sets import listed_by_role, listing_counter, make_other_sets
 
 
 @harness.timeout(400)
@@ -28,16 +25,11 @@ def bench_status_sets():
     if len(harness.sem_sets()) < OTHER_SETS:
         make_other_sets(OTHER_SETS - len(harness.sem_sets()))
     s = bench_server("status-sets", True, 4, keep_children=True)
-    path = os.path.join(s.root, "logs", "listings.txt")
-    saved = s.params["env"]
-    s.params["env"] = listing_support.counter_env(path)
-    try:
+    with listing_counter(s) as path:
         s.start()
         _, _, requests = wrk(s.port, "/semguard-status?auto", secs, timeout_s=30)
         s.stop()
-    finally:
-        s.params["env"] = saved
-    by_role = listing_support.listings_by_role(listing_support.read_counts(path))
+    by_role = listed_by_role(path)
     listings, children = sum(by_role["child"]), len(by_role["child"])
     per_request = listings / float(max(requests, 1))
     say("?auto for %d s: %d requests, %d listings in %d children" % (secs, requests, listings,
