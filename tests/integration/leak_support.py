@@ -37,17 +37,14 @@ DEFAULT_SETS = (("gen_last", "generation", "really_last", "children"),
                 ("gen_middle", "generation", "middle", "children"))
 
 
-def leaktest_config(sets=DEFAULT_SETS, status=True):
+def leaktest_config(sets=DEFAULT_SETS):
     """Config lines (for Server(extra=...)): LoadModule after mod_semguard,
-    the LeakTestSet lines, /leaktest (locks every shared set) and, with
-    ``status``, the semguard-status page."""
+    the LeakTestSet lines and /leaktest (locks every shared set). The
+    semguard-status page is Server(semguard_status=True)."""
     lines = ["LoadModule leaktest_module %s" % leaktest_module()]
     for s in sets:
         lines.append("LeakTestSet %s %s %s %s" % s)
     lines += ["<Location /leaktest>", "    SetHandler leaktest", "</Location>"]
-    if status:
-        lines += ["<Location /semguard-status>", "    SetHandler semguard-status",
-                  "    Require ip 127.0.0.1", "</Location>"]
     return "\n".join(lines)
 
 

@@ -9,8 +9,6 @@ import re
 
 import harness
 
-STATUS = "<Location /semguard-status>\n    SetHandler semguard-status\n    Require ip 127.0.0.1\n</Location>"
-
 SCHEMA_PATH = os.path.join("conf", "schema", "semguard-status.schema.json")
 DASHBOARD_PATH = os.path.join("conf", "grafana", "semguard.json")
 RULES_PATH = os.path.join("conf", "prometheus", "semguard.rules.yml")
@@ -21,8 +19,7 @@ def source_file(rel):
 
 
 def status_server(**kw):
-    extra = kw.pop("extra", "")
-    return harness.Server(extra=STATUS + ("\n" + extra if extra else ""), **kw)
+    return harness.Server(semguard_status=True, **kw)
 
 
 def load_schema():

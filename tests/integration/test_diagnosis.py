@@ -29,7 +29,6 @@ import harness  # noqa: E402
 from harness import Server, sem_sets, set_sem_limits, create_set  # noqa: E402
 from diagnosis_support import SeccompServer, NoConfArgServer, fake_system  # noqa: E402
 
-STATUS = "<Location /semguard-status>\n    SetHandler semguard-status\n    Require ip 127.0.0.1\n</Location>"
 AH00023 = re.compile(r"\[core:emerg\].*AH00023: Couldn't create the (\S+) mutex")
 SITE_USER = "semguardsite:x:1500:65534:site owner:/nonexistent:/bin/bash"
 NOLOGIN_USER = "semguardsvc:x:1501:65534:service:/nonexistent:/usr/sbin/nologin"
@@ -191,7 +190,7 @@ def _metrics_value(body, name):
 
 def test_removeipc_risk_warned_shown_and_measured():
     with fake_system(passwd_lines=[SITE_USER], logind_conf="[Login]\n#RemoveIPC=yes\n"):
-        s = Server(user="semguardsite", extra=STATUS)
+        s = Server(user="semguardsite", semguard_status=True)
         res = s.start()
         warn = lines_with(res.log, "SG0130")
         assert len(warn) == 1 and "[semguard:warn]" in warn[0], res.log
@@ -214,7 +213,7 @@ def test_removeipc_warned_once_per_run_unless_the_verdict_changes():
     RemoveIPC=no changes the verdict (risk gone, page and metrics say so);
     removing it again is a change back: SG0130 once more."""
     with fake_system(passwd_lines=[SITE_USER], logind_conf="[Login]\n"):
-        s = Server(user="semguardsite", extra=STATUS)
+        s = Server(user="semguardsite", semguard_status=True)
         s.start()
         for _ in range(3):
             s.graceful()
@@ -242,7 +241,7 @@ def test_removeipc_warned_once_per_run_unless_the_verdict_changes():
 def test_removeipc_no_in_a_dropin_clears_it():
     with fake_system(passwd_lines=[SITE_USER], logind_conf="[Login]\nRemoveIPC=yes\n",
                      dropins={"50-keep-ipc.conf": "[Login]\nRemoveIPC=no\n"}):
-        s = Server(user="semguardsite", extra=STATUS)
+        s = Server(user="semguardsite", semguard_status=True)
         res = s.start()
         assert "SG0130" not in res.log, res.log
         doc = json.loads(page(s, "?json"))
@@ -257,7 +256,7 @@ def test_removeipc_protect_averts_it_and_logind_style_cleanup_spares_the_sets():
     clean_ipc_by_uid does (remove every set whose OWNER uid is User's) removes
     none of the server's sets: they are owned by root now."""
     with fake_system(passwd_lines=[SITE_USER]):
-        s = Server(user="semguardsite", extra=STATUS + "\nSemGuardProtect On")
+        s = Server(user="semguardsite", semguard_status=True, extra="SemGuardProtect On")
         res = s.start()
         assert "SG0130" not in res.log and lines_with(res.log, "SG0131"), res.log
         ours = [x for x in sem_sets()]
@@ -281,14 +280,14 @@ def test_removeipc_without_protection_logind_cleanup_would_remove_them():
 def test_removeipc_hostile_files_give_a_clear_line_and_start():
     with fake_system(passwd_lines=[SITE_USER, NOLOGIN_USER], logind_conf_is_dir=True,
                      login_defs="SYS_UID_MAX\tnonsense\n"):
-        s = Server(user="semguardsite", extra=STATUS)
+        s = Server(user="semguardsite", semguard_status=True)
         res = s.start()
         bad = lines_with(res.log, "SG0132")
         assert bad and "/etc/systemd/logind.conf" in bad[0] and "not a regular file" in bad[0], \
             res.log
         assert lines_with(res.log, "SG0130"), res.log  # the defaults still apply
         s.stop()
-        s2 = Server(user="semguardsvc", extra=STATUS)
+        s2 = Server(user="semguardsvc", semguard_status=True)
         res2 = s2.start()
         assert "SG0130" not in res2.log
         assert "cannot log in" in json.loads(page(s2, "?json"))["removeipc"]["verdict"]
@@ -303,7 +302,7 @@ def test_owner_breakdown_on_the_page_and_in_metrics_and_sg0110():
     set_sem_limits(250, 32000, 32, 20)
     plant(5, uid=65534, nsems=3)   # nobody
     plant(2, uid=0, key_base=0x5e6c0000)
-    s = Server(extra=STATUS + "\nSemGuardWarnAt 30")
+    s = Server(semguard_status=True, extra="SemGuardWarnAt 30")
     res = s.start()
     warn = lines_with(res.log, "SG0110")
     # 5 foreign sets of nobody (15 semaphores) + the carried ssl-cache set of
@@ -329,7 +328,7 @@ def test_owner_breakdown_on_the_page_and_in_metrics_and_sg0110():
 def test_many_owners_are_bounded():
     for i in range(40):
         create_set(nsems=1, key=0x5e6d0000 + i, mode=0o600, uid=20000 + i)
-    s = Server(extra=STATUS)
+    s = Server(semguard_status=True)
     s.start()
     doc = json.loads(page(s, "?json"))
     assert len(doc["owners"]) == 11 and doc["owners"][-1]["others"] is True, doc["owners"]
@@ -359,7 +358,7 @@ def test_stock_httpd_rejects_the_seeds_directives():
 
 
 def test_legacy_directives_accepted_translated_and_applied():
-    s = Server(mutex=None, extra=STATUS + "\n" + LEGACY)
+    s = Server(mutex=None, semguard_status=True, extra=LEGACY)
     r = _config_test(s)
     text = r.stdout + r.stderr
     assert r.returncode == 0, text
@@ -386,7 +385,7 @@ def test_legacy_directive_with_a_bad_value_names_itself():
 # ---------------------------------------------------------------------------
 
 def test_config_file_without_f_is_the_real_path():
-    s = NoConfArgServer(extra=STATUS)
+    s = NoConfArgServer(semguard_status=True)
     s.start()
     doc = json.loads(page(s, "?json"))
     assert doc["server"]["config_file"] == os.path.join(s.root, "apache2.conf"), doc["server"]

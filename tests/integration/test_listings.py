@@ -123,10 +123,6 @@ def test_stock_httpd_lists_nothing():
         harness.fail("stock httpd listed the table: %r" % rows)
 
 
-STATUS = ("<Location /semguard-status>\n    SetHandler semguard-status\n"
-          "    Require ip 127.0.0.1\n</Location>")
-
-
 @harness.timeout(180)
 def test_status_page_lists_at_most_once_a_second_per_child():
     """Issue #12: the page's owner breakdown needs a listing of the host's
@@ -136,7 +132,7 @@ def test_status_page_lists_at_most_once_a_second_per_child():
     import time
     plant_foreign_sets(200)
     path = os.path.join(harness.itest_dir(), "listings-page-%d.txt" % os.getpid())
-    s = Server(start_servers=2, extra=STATUS, env=ls.counter_env(path))
+    s = Server(start_servers=2, semguard_status=True, env=ls.counter_env(path))
     s.start()
     t0 = time.monotonic()
     for i in range(60):

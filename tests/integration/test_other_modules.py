@@ -51,7 +51,7 @@ def ids():
 
 def lean(**kw):
     """The reference configuration without mod_ssl (faster), plus mod_leaktest."""
-    params = dict(ssl=False, extra=leaktest_config())
+    params = dict(ssl=False, semguard_status=True, extra=leaktest_config())
     params.update(kw)
     return params
 
@@ -59,10 +59,6 @@ def lean(**kw):
 def leaktest_ok(s):
     r = s.get("/leaktest")
     return r.status == 200, "%d %s" % (r.status, r.body.strip()[:200])
-
-
-STATUS_ONLY = ("<Location /semguard-status>\n    SetHandler semguard-status\n"
-               "    Require ip 127.0.0.1\n</Location>")
 
 
 def status_json(s):
@@ -228,7 +224,7 @@ def test_enable_by_reload():
 
 @harness.timeout(120)
 def test_ssl_cache_removed_before_graceful():
-    s = Server(extra=STATUS_ONLY)   # the reference configuration, no unknown module
+    s = Server(semguard_status=True)   # the reference configuration, no unknown module
     s.start()
     doc = status_json(s)
     cache = [x["semid"] for x in doc["sets"] if x["type"] == "ssl-cache"]
@@ -282,7 +278,7 @@ def test_census_in_sg0135_and_on_the_page():
 
 
 def test_status_405_allow():
-    s = Server(ssl=False, extra=STATUS_ONLY)
+    s = Server(ssl=False, semguard_status=True)
     s.start()
     c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=5)
     c.request("POST", "/semguard-status", body="x")

@@ -150,6 +150,16 @@ def wait_gone(pids, timeout=10.0):
                      what="processes %r to exit" % (pids,))
 
 
+def kill_all(pids):
+    """SIGKILL every pid (one already gone is fine) and wait until all are gone."""
+    for p in pids:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    wait_gone(pids)
+
+
 def stop_leaving(server, orphans, timeout=20.0):
     """SIGTERM (-k stop) to the server's running parent and wait for it and
     its own children, while orphans of an earlier run of the same server
@@ -215,12 +225,7 @@ def test_parent_killed_children_alive():
     assert_intact(sets1, "after the clean stop of run 3")
 
     # 3. Orphans gone: the next start reclaims run 1's sets, naming its parent.
-    for c in orphans:
-        try:
-            os.kill(c, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    wait_gone(orphans)
+    kill_all(orphans)
     assert_intact(sets1, "after killing the orphans")
     r = s.start()
     got = reclaim_lines(r.log)

@@ -29,17 +29,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import Server, sem_sets, pid_alive  # noqa: E402
 from test_reclaim import (state_path, read_record, identities, tagged, reclaim_lines,  # noqa: E402
-                          assert_intact, stop_leaving, wait_gone)
+                          assert_intact, stop_leaving, wait_gone, kill_all)
 import reclaim_proof_support as adv  # noqa: E402
-
-
-def _kill_all(pids):
-    for p in pids:
-        try:
-            os.kill(p, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    wait_gone(pids)
 
 
 def test_ipc_set_on_anchor_children_alive():
@@ -66,7 +57,7 @@ def test_ipc_set_on_anchor_children_alive():
 
     # The children gone: the anchor's identity still does not match, so the
     # end of the run is not proven: kept, and said why (SG0203).
-    _kill_all(orphans)
+    kill_all(orphans)
     r = s.start()
     assert_intact(sets1, "start after the children died (anchor changed from outside)")
     lines = tagged(r.log, "SG0203")
@@ -91,7 +82,7 @@ def test_ipc_rmid_on_anchor_children_alive():
     assert_intact(sets1, "start while the children of the run live (anchor marked removed)")
     assert not tagged(r.log, "SG0201"), r.log
     stop_leaving(s, orphans)
-    _kill_all(orphans)
+    kill_all(orphans)
     harness.wait_for(lambda: not adv.shm_exists(anchor), timeout=5, what="anchor to go")
     r = s.start()
     got = reclaim_lines(r.log)
@@ -282,7 +273,7 @@ def test_killed_mid_startup_loses_one_span_at_most():
     from leak_support import leaktest_config
     s = Server()
     paused = os.path.join(s.root, "run", "paused")
-    s.reconfigure(extra=leaktest_config(status=False) + "\nLeakTestPause %s" % paused)
+    s.reconfigure(extra=leaktest_config() + "\nLeakTestPause %s" % paused)
     before = identities()
     proc = subprocess.Popen(s._cmd("-k", "start"), stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -300,7 +291,7 @@ def test_killed_mid_startup_loses_one_span_at_most():
     early = set(made_now) - late
     assert made["gen_middle"] in early and len(early) >= 3, (made, made_now)
 
-    s.reconfigure(extra=leaktest_config(status=False))
+    s.reconfigure(extra=leaktest_config())
     r = s.start(remove_stale_pidfile=True)
     got = reclaim_lines(r.log)
     assert set(got) == {pid}, (got, r.log)

@@ -73,11 +73,6 @@ TOGETHER_ROUNDS = 50 if SOAK else 10
 SETS_PER_GENERATION = 3
 BURST_EVERY = 5
 
-STATUS_LOCATION = """<Location /semguard-status>
-    SetHandler semguard-status
-    Require ip 127.0.0.1
-</Location>"""
-
 # Everything but otime: children lock their server's accept mutex.
 _IDENTITY = ("key", "semid", "perms", "nsems", "uid", "gid", "cuid", "cgid", "ctime")
 _SET_ENTRY = re.compile(r"(\d+) \(([^)]*)\)")
@@ -344,7 +339,7 @@ def compare_storms(kind, rounds, tolerance):
     stock.stop()
     print("    stock httpd, %d x %s in %.1fs: %s" % (rounds, kind, stock_t, describe_load(stock_res)))
 
-    ours = Server(name="semguard", extra=STATUS_LOCATION)
+    ours = Server(name="semguard", semguard_status=True)
     ours_res, ours_t = storm(ours, kind, rounds, module=True)
     print("    mod_semguard, %d x %s in %.1fs: %s" % (rounds, kind, ours_t, describe_load(ours_res)))
     assert ours_res["failed"] <= stock_res["failed"] + tolerance, \

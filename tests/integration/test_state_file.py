@@ -19,7 +19,6 @@ SemGuardStateFile), empty.
 Run: python3 tests/integration/test_state_file.py [test_name ...]
 """
 
-import glob
 import os
 import pwd
 import re
@@ -31,6 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import Server, sem_sets  # noqa: E402
 import reclaim_proof_support as adv  # noqa: E402
+from test_reclaim import state_path  # noqa: E402
 
 NOBODY = pwd.getpwnam("nobody")
 _IDENTITY = ("key", "semid", "perms", "nsems", "uid", "gid", "cuid", "cgid", "otime", "ctime")
@@ -38,14 +38,6 @@ _IDENTITY = ("key", "semid", "perms", "nsems", "uid", "gid", "cuid", "cgid", "ot
 
 def identities():
     return {s["semid"]: tuple(s[k] for k in _IDENTITY) for s in sem_sets()}
-
-
-def state_path(server):
-    """The server's one state file (DefaultRuntimeDir/semguard.<digest>.state)."""
-    paths = [p for p in glob.glob(os.path.join(server.root, "run", "semguard.*"))
-             if re.fullmatch(r"semguard\.[0-9a-f]{16}\.state", os.path.basename(p))]
-    assert len(paths) == 1, "expected one state file in %s/run, found %r" % (server.root, paths)
-    return paths[0]
 
 
 def recorded_semids(text):

@@ -12,12 +12,8 @@ import urllib.parse
 import harness
 from harness import Server, sem_sets, sem_values, wait_for
 
-STATUS = "<Location /semguard-status>\n    SetHandler semguard-status\n    Require ip 127.0.0.1\n</Location>"
-
-
 def status_server(**kw):
-    extra = kw.pop("extra", "")
-    return Server(extra=STATUS + ("\n" + extra if extra else ""), **kw)
+    return Server(semguard_status=True, **kw)
 
 
 def auto(server):
@@ -136,7 +132,6 @@ def test_methods_refresh_and_hostile_queries():
 
 def test_names_with_markup_are_escaped():
     s = status_server()
-    s.reconfigure(extra=STATUS)
     conf = s.config().replace("ServerName localhost", 'ServerName "x<script>alert(1)</script>"', 1)
     with open(s.conf_path, "w") as f:
         f.write(conf)

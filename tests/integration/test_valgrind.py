@@ -55,11 +55,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import Server, sem_sets, wait_for  # noqa: E402
 
-STATUS_LOCATION = """<Location /semguard-status>
-    SetHandler semguard-status
-    Require ip 127.0.0.1
-</Location>"""
-
 SLOW = 120.0        # seconds: any single wait under valgrind
 _RESUMING = " AH00163: "
 _ERROR_BLOCK = re.compile(r"<error>.*?</error>", re.S)
@@ -268,7 +263,7 @@ def json_generation(server):
 def test_one_process():
     """apache2 -X under valgrind: the status page in every format and the
     error answers, GET /, SIGTERM: no valgrind error in mod_semguard."""
-    s = Server(extra=STATUS_LOCATION)
+    s = Server(semguard_status=True)
     vg = Valgrinded(s, "-X")
     vg.wait_serving("apache2 -X under valgrind to answer")
     print("    up after %.1fs" % (time.monotonic() - vg.t0))
@@ -295,7 +290,7 @@ def test_restarts_foreground():
     """apache2 -D FOREGROUND under valgrind (children followed): graceful
     and hard restart, the status page after each, SIGTERM: no valgrind error
     in mod_semguard in the parent or any child; RunMemory once per process."""
-    s = Server(extra=STATUS_LOCATION, start_servers=1)
+    s = Server(semguard_status=True, start_servers=1)
     vg = Valgrinded(s, "-D", "FOREGROUND")
     vg.wait_serving("apache2 -D FOREGROUND under valgrind to answer")
     print("    up after %.1fs" % (time.monotonic() - vg.t0))

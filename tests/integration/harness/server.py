@@ -43,6 +43,20 @@ _LEVEL_RE = re.compile(r"^\[[^\]]*\] \[([^\]:]*):([a-z0-9]+)\]")
 _BAD_LEVELS = {"emerg", "alert", "crit", "error", "warn"}
 
 
+def _with_descendants(procs, pids):
+    """``pids`` and every descendant of theirs in ``procs`` (pid -> Proc), by
+    a walk over the parent pids."""
+    tree = set(pids)
+    changed = True
+    while changed:
+        changed = False
+        for pid, p in procs.items():
+            if pid not in tree and p.ppid in tree:
+                tree.add(pid)
+                changed = True
+    return tree
+
+
 class Server:
     """One apache2 instance with a generated server root.
 
@@ -206,15 +220,7 @@ class Server:
         """(procs by pid, httpd pids, parent) for live processes of this server."""
         procs = {p.pid: p for p in processes() if p.state != "Z"}
         mine = {pid for pid, p in procs.items() if self._is_mine(p)}
-        # descendants (RewriteMap programs, CGI, ...) by ppid walk
-        tree = set(mine)
-        changed = True
-        while changed:
-            changed = False
-            for pid, p in procs.items():
-                if pid not in tree and p.ppid in tree:
-                    tree.add(pid)
-                    changed = True
+        tree = _with_descendants(procs, mine)     # RewriteMap programs, CGI, ...
         parent = None
         pf = self._pidfile_pid()
         if pf in mine and procs[pf].ppid not in mine:
@@ -246,14 +252,8 @@ class Server:
         detach makes the parent a group leader) and its descendants; orphans
         of an earlier parent of this server are not included."""
         procs = {p.pid: p for p in processes() if p.state != "Z"}
-        fam = {pid for pid, p in procs.items() if p.pgid == parent or pid == parent}
-        changed = True
-        while changed:
-            changed = False
-            for pid, p in procs.items():
-                if pid not in fam and p.ppid in fam:
-                    fam.add(pid)
-                    changed = True
+        fam = _with_descendants(procs, {pid for pid, p in procs.items()
+                                        if p.pgid == parent or pid == parent})
         fam.discard(os.getpid())
         return fam
 

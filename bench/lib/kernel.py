@@ -1,0 +1,75 @@
+"""Benchmarks 3 (scan) and 4 (reclaim): the module's kernel calls against
+bare loops, through the compiled helpers."""
+
+import os
+import statistics
+import time
+
+import harness
+
+from .common import BIN, OTHER_SETS, RECLAIM_SETS, SEM_LIMITS, helper, n_pairs, summary
+from .measure import wall_ms
+from .results import add_result, guarded
+from .sets import make_other_sets
+
+
+@guarded("scan", [("list_sets / bare loop", "<= 1.5")])
+def bench_scan():
+    make_other_sets(OTHER_SETS)
+    rounds = n_pairs(15, 5)
+    core, bare = os.path.join(BIN, "core_bench"), os.path.join(BIN, "bare_scan")
+    rows = {k: [] for k in ("list_sets", "bare", "list_sets_wall", "bare_wall", "ipcs", "lsipc")}
+    helper("bare_scan")                    # warm-up
+    helper("core_bench", "scan")
+    for i in range(rounds):
+        t0 = time.monotonic()
+        ns, found = helper("bare_scan")
+        rows["bare_wall"].append((time.monotonic() - t0) * 1000.0)
+        rows["bare"].append(int(ns) / 1e6)
+        t0 = time.monotonic()
+        ns, got = helper("core_bench", "scan")
+        rows["list_sets_wall"].append((time.monotonic() - t0) * 1000.0)
+        rows["list_sets"].append(int(ns) / 1e6)
+        if int(found) != OTHER_SETS or int(got) != OTHER_SETS:
+            raise RuntimeError("scans found %s / %s sets, expected %d" % (found, got, OTHER_SETS))
+        rows["ipcs"].append(wall_ms(["ipcs", "-s"]))
+        rows["lsipc"].append(wall_ms(["lsipc", "-s"]))
+    ratio = [x / y for x, y in zip(rows["list_sets"], rows["bare"])]
+    extra = {"ms": {k: summary(v) for k, v in rows.items()},
+             "note": "list_sets and bare: the loop timed inside the process; "
+                     "*_wall, ipcs, lsipc: the whole process, exec included"}
+    add_result("scan", "list_sets / bare loop", "<= 1.5", ratio,
+               statistics.median(ratio) <= 1.5, extra=extra)
+    add_result("scan", "ipcs -s / bare (process wall)", "-",
+               [x / y for x, y in zip(rows["ipcs"], rows["bare_wall"])], None)
+    add_result("scan", "lsipc -s / bare (process wall)", "-",
+               [x / y for x, y in zip(rows["lsipc"], rows["bare_wall"])], None)
+    add_result("scan", "list_sets / bare (process wall)", "-",
+               [x / y for x, y in zip(rows["list_sets_wall"], rows["bare_wall"])], None)
+
+
+@guarded("reclaim", [("reclaim_previous_run / bare IPC_RMID", "<= 10")])
+def bench_reclaim():
+    harness.set_sem_limits(*SEM_LIMITS)
+    pairs = n_pairs(15)
+    rec_ms, bare_ms = [], []
+    for i in range(pairs + 1):
+        ns, removed, _ = helper("core_bench", "reclaim", RECLAIM_SETS)
+        ns2, removed2 = helper("bare_rmid", RECLAIM_SETS)
+        if int(removed) != RECLAIM_SETS or int(removed2) != RECLAIM_SETS:
+            raise RuntimeError("removed %s / %s of %d" % (removed, removed2, RECLAIM_SETS))
+        left = len(harness.sem_sets())
+        if left:
+            raise RuntimeError("%d sets left after a pair" % left)
+        if i == 0:
+            continue                       # warm-up
+        rec_ms.append(int(ns) / 1e6)
+        bare_ms.append(int(ns2) / 1e6)
+    ratio = [x / y for x, y in zip(rec_ms, bare_ms)]
+    per_set = [x * 1000.0 / RECLAIM_SETS for x in rec_ms]
+    bare_per_set = [x * 1000.0 / RECLAIM_SETS for x in bare_ms]
+    extra = {"reclaim_ms": summary(rec_ms), "bare_ms": summary(bare_ms),
+             "reclaim_us_per_set": summary(per_set), "bare_us_per_set": summary(bare_per_set)}
+    add_result("reclaim", "reclaim_previous_run / bare IPC_RMID", "<= 10", ratio,
+               statistics.median(ratio) <= 10.0, extra=extra)
+    add_result("reclaim", "reclaim us per set", "-", per_set, None, unit="us")
