@@ -13,7 +13,7 @@ from .results import add_result, guarded
 from .sets import make_other_sets
 
 
-@guarded("scan", [("list_sets / bare loop", "<= 1.5")])
+@guarded("scan", [("list_sets / bare loop", "<= 1.1")])
 def bench_scan():
     make_other_sets(OTHER_SETS)
     rounds = n_pairs(15, 5)
@@ -38,8 +38,8 @@ def bench_scan():
     extra = {"ms": {k: summary(v) for k, v in rows.items()},
              "note": "list_sets and bare: the loop timed inside the process; "
                      "*_wall, ipcs, lsipc: the whole process, exec included"}
-    add_result("scan", "list_sets / bare loop", "<= 1.5", ratio,
-               statistics.median(ratio) <= 1.5, extra=extra)
+    add_result("scan", "list_sets / bare loop", "<= 1.1", ratio,
+               statistics.median(ratio) <= 1.1, extra=extra)
     add_result("scan", "ipcs -s / bare (process wall)", "-",
                [x / y for x, y in zip(rows["ipcs"], rows["bare_wall"])], None)
     add_result("scan", "lsipc -s / bare (process wall)", "-",
