@@ -38,6 +38,16 @@ protected:
         EXPECT_TRUE(id.ok());
         return id.ok() ? *id : -1;
     }
+    // Indices 0..63 taken by another program, then all but the last four
+    // freed: the allocator wraps (Linux cycles below max(in_use * 3/2, 64)),
+    // and the next sets go into the holes below the highest index. Returns
+    // the four sets left, by index.
+    std::vector<int> wrap_allocator() {
+        std::vector<int> ids;
+        for (int i = 0; i < FakeIpcIds::kMinCycle; ++i) ids.push_back(foreign_set());
+        for (size_t i = 0; i + 4 < ids.size(); ++i) EXPECT_TRUE(kernel_.remove_set(ids[i]).ok());
+        return {ids.end() - 4, ids.end()};
+    }
     int highest_index() {
         auto u = kernel_.usage();
         EXPECT_TRUE(u.ok());
@@ -72,11 +82,8 @@ TEST_F(MarksTest, MarksListNothingWhenTheNewSetsLieAboveTheHighestIndex) {
 }
 
 TEST_F(MarksTest, SetsMadeBelowTheHighestIndexMakeTheMarkListTheTable) {
-    // Indices 0..63 taken, then all but the last four freed: the allocator
-    // wraps, and httpd's sets go into the holes below the highest index.
-    std::vector<int> ids;
-    for (int i = 0; i < FakeIpcIds::kMinCycle; ++i) ids.push_back(foreign_set());
-    for (size_t i = 0; i + 4 < ids.size(); ++i) ASSERT_TRUE(kernel_.remove_set(ids[i]).ok());
+    // The allocator has wrapped: httpd's sets go into the holes below the highest index.
+    wrap_allocator();
     facts_.modules.insert("mod_leaktest.c");
     PassSets pre, real;
     int pre_leak = -1, leak = -1;
@@ -102,10 +109,7 @@ TEST_F(MarksTest, AForeignRemovalThatHidesANewSetLeavesTheSetsUnnamedNotMisnamed
     // and nothing is above the highest index, so the MIDDLE mark sees no new
     // set. Without end_pass's check, mod_rewrite's set would count as made in
     // the last span and be named after mod_leaktest.c.
-    std::vector<int> ids;
-    for (int i = 0; i < FakeIpcIds::kMinCycle; ++i) ids.push_back(foreign_set());
-    for (size_t i = 0; i + 4 < ids.size(); ++i) ASSERT_TRUE(kernel_.remove_set(ids[i]).ok());
-    const int victim = ids[ids.size() - 4];
+    const int victim = wrap_allocator().front();
     facts_.modules.insert("mod_leaktest.c");
     PassSets pre, real;
     int pre_leak = -1, leak = -1;
@@ -151,10 +155,7 @@ TEST_F(MarksTest, ARemovalThatHidesAPreflightSetIsCaughtByThePreflightsEndListin
     // would not record the session cache's set, and once its process has
     // exited nothing proves the set its own (pid reuse): a crash would leak
     // it. The end listing finds it while that process is alive.
-    std::vector<int> ids;
-    for (int i = 0; i < FakeIpcIds::kMinCycle; ++i) ids.push_back(foreign_set());
-    for (size_t i = 0; i + 4 < ids.size(); ++i) ASSERT_TRUE(kernel_.remove_set(ids[i]).ok());
-    const std::vector<int> foreign{ids.end() - 4, ids.end()};
+    const std::vector<int> foreign = wrap_allocator();
     PassSets pre, real;
     const PassInput in = input(PassKind::Preflight, 0);
     ASSERT_EQ(begin_pass(in, mem_, kernel_, probe_, log_), PassVerdict::Proceed);
