@@ -14,6 +14,11 @@ from .common import OTHER_SETS, QUICK, REPO, RESULTS_DIR, T_BEGIN, say
 from .results import RESULTS
 
 
+def _pair_median(pairs, key):
+    """The median of one figure over a benchmark's pairs."""
+    return statistics.median(x[key] for x in pairs)
+
+
 def machine():
     def cmd(*c):
         try:
@@ -127,12 +132,12 @@ def write_report():
             notes.append("- request path, medians: with %.0f req/s p99 %.2f ms, without %.0f "
                          "req/s p99 %.2f ms, control (a second server without) %.0f req/s "
                          "p99 %.2f ms"
-                         % (statistics.median(x["with_rps"] for x in p),
-                            statistics.median(x["with_p99_ms"] for x in p),
-                            statistics.median(x["without_rps"] for x in p),
-                            statistics.median(x["without_p99_ms"] for x in p),
-                            statistics.median(x["control_rps"] for x in p),
-                            statistics.median(x["control_p99_ms"] for x in p)))
+                         % (_pair_median(p, "with_rps"),
+                            _pair_median(p, "with_p99_ms"),
+                            _pair_median(p, "without_rps"),
+                            _pair_median(p, "without_p99_ms"),
+                            _pair_median(p, "control_rps"),
+                            _pair_median(p, "control_p99_ms")))
             notes.append("  - pinned: %s" % d.get("pinned", "no"))
             rows = {x["what"]: x for x in RESULTS if x["bench"] == "request path" and "median" in x}
             p99, ctl = rows.get("p99 latency with/without"), rows.get("control: p99 without/without")
@@ -174,15 +179,15 @@ def write_report():
             notes.append("- child churn, medians: with %.1f req/s, %.0f us CPU per request; "
                          "without %.1f req/s, %.0f us (prefork makes new children once a "
                          "second: that cycle bounds both sides' throughput)"
-                         % (statistics.median(x["with_rps"] for x in p),
-                            statistics.median(x["with_cpu_us_per_req"] for x in p),
-                            statistics.median(x["without_rps"] for x in p),
-                            statistics.median(x["without_cpu_us_per_req"] for x in p)))
+                         % (_pair_median(p, "with_rps"),
+                            _pair_median(p, "with_cpu_us_per_req"),
+                            _pair_median(p, "without_rps"),
+                            _pair_median(p, "without_cpu_us_per_req")))
         if r["bench"] == "memory" and "pairs" in d:
             p = d["pairs"]
             notes.append("- private memory per idle child, medians: with %.0f KiB, without %.0f KiB"
-                         % (statistics.median(x["with_kib"] for x in p),
-                            statistics.median(x["without_kib"] for x in p)))
+                         % (_pair_median(p, "with_kib"),
+                            _pair_median(p, "without_kib")))
     if notes:
         L += ["Measured details:", ""] + notes + [""]
     with open(os.path.join(RESULTS_DIR, "latest.md"), "w") as f:
