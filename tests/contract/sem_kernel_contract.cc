@@ -1,5 +1,6 @@
 // The SemKernel contract: what LinuxSemKernel does on the real kernel, and what
 // FakeSemKernel must therefore do too. Instances: Fake/* and Linux/*.
+#include <algorithm>
 #include <cerrno>
 #include <map>
 #include <vector>
@@ -331,6 +332,68 @@ TEST_P(KernelContract, ProbeCreateLeavesNothingAndFailsWithEnospcAtSemmni) {
     EXPECT_EQ(full.error().code, ENOSPC) << full.error().describe();
     ASSERT_TRUE(Ok(kernel().remove_set(ids[0])));
     EXPECT_TRUE(Ok(kernel().probe_create()));
+}
+
+// The creation cursor (issue #15): what the marks between hooks rely on to
+// find the sets made since the previous mark without listing the table.
+// Linux 5.1 and later allocate indices cyclically; a set made in a hole that a
+// removal left below the cursor would be of the next era, so it never hides
+// inside a window. The cursor's probe set leaves nothing behind.
+TEST_P(KernelContract, CreationCursorsBoundEverySetMadeBetweenThem) {
+    std::vector<int> old(4, -1);
+    for (int& id : old) ASSERT_TRUE(create(&id));
+    SysResult<CreationCursor> a = kernel().creation_cursor();
+    ASSERT_TRUE(Ok(a));
+    // A removal below the cursor leaves a hole; the next sets still go after it.
+    ASSERT_TRUE(Ok(kernel().remove_set(old[1])));
+    std::vector<int> made(3, -1);
+    for (int& id : made) ASSERT_TRUE(create(&id));
+    SysResult<CreationCursor> b = kernel().creation_cursor();
+    ASSERT_TRUE(Ok(b));
+    ASSERT_EQ(b->era, a->era) << "a fresh namespace does not wrap within 10 creations";
+    ASSERT_GT(b->index, a->index);
+
+    SysResult<std::vector<SetInfo>> between = kernel().list_sets_between(a->index + 1, b->index - 1);
+    ASSERT_TRUE(Ok(between));
+    std::vector<int> found;
+    for (const auto& s : *between)
+        if (s.semid - s.index == a->era) found.push_back(s.semid);
+    EXPECT_EQ(found, made) << "exactly the sets made between the cursors, in order";
+    for (int id : old) EXPECT_EQ(std::count(found.begin(), found.end(), id), 0);
+
+    // The probes are gone: the table holds the 3 old sets and the 3 new ones.
+    SysResult<SemUsage> usage = kernel().usage();
+    ASSERT_TRUE(Ok(usage));
+    EXPECT_EQ(usage->arrays, 6);
+    EXPECT_EQ(usage->semaphores, 6);
+}
+
+// Past the end of the cycle (below 43 sets in use, every 64 indices) the next
+// set goes back to the lowest free index, in the next era: two cursors around
+// that are never of one era, which is what tells the marks to list.
+TEST_P(KernelContract, ACursorAfterTheAllocatorWrapsIsOfTheNextEra) {
+    SysResult<CreationCursor> first = kernel().creation_cursor();
+    ASSERT_TRUE(Ok(first));
+    SysResult<CreationCursor> last = first;
+    for (int i = 0; i < 70 && last->era == first->era; ++i) {
+        last = kernel().creation_cursor();
+        ASSERT_TRUE(Ok(last));
+    }
+    EXPECT_NE(last->era, first->era);
+    EXPECT_LE(last->index, first->index) << "back to the lowest free index";
+}
+
+// At the limits the cursor fails as semget does, with ENOSPC, and leaves nothing.
+TEST_P(KernelContract, CreationCursorFailsWithEnospcAtSemmni) {
+    ASSERT_TRUE(Ok(world().set_limits(250, 32000, 32, 1)));
+    int only = -1;
+    ASSERT_TRUE(create(&only));
+    SysResult<CreationCursor> full = kernel().creation_cursor();
+    ASSERT_FALSE(full.ok());
+    EXPECT_EQ(full.error().code, ENOSPC) << full.error().describe();
+    SysResult<SemUsage> usage = kernel().usage();
+    ASSERT_TRUE(Ok(usage));
+    EXPECT_EQ(usage->arrays, 1);
 }
 
 TEST_P(KernelContract, SemmnsStopsNewSetsWithEnospcAndSemmslWithEinval) {

@@ -6,11 +6,12 @@ O(sets on the host). It is counted, not timed, by the LD_PRELOAD counter
 tests/support/semstat_count.c (listing_support.py reads it), in a private IPC
 namespace holding FOREIGN_SETS other sets.
 
-MAX_LISTINGS is the current bound per process role (measured: 2 in the
-preflight process, 1 in the parent, since issue #15: 6 and 5 before). The
-marks between hooks walk only the indices above the highest one SEM_INFO
-reported at the previous mark; the counter counts those calls in stat_calls
-and starts no listing for them (a listing starts at index 0). Children never list: a child is
+MAX_LISTINGS is the current bound per process role (measured: 1 in the
+preflight process, 0 in the parent, since issue #15: 6 and 5 before). The
+marks between hooks take a creation cursor (a probe set made and removed at
+once) and walk only the indices between it and the previous one; the counter
+counts those calls in stat_calls and starts no listing for them (a listing
+starts at index 0). Children never list: a child is
 forked per connection under MaxConnectionsPerChild, so anything O(sets) there
 would be paid per connection.
 The one exception is the status page (and /server-status's section): its
@@ -36,10 +37,10 @@ FOREIGN_SETS = 2000
 # are removed; children stay at 0 and the stop command lists nothing.
 # Measured 2 + 2 before the reclaim proof's notes (issue #10: one listing after
 # the MPM's hook in every pass) and the hook-span snapshots (issue #11: three
-# per pass) were added: 6 + 5. Issue #15: the marks list nothing (SEM_INFO and
-# the indices above the highest), the real pass lists once at its end, the
-# preflight at its start (the reclaim's listing, its baseline) and its end.
-MAX_LISTINGS = {"preflight": 2, "parent": 1, "child": 0, "stop": 0}
+# per pass) were added: 6 + 5. Issue #15: the marks and the passes' ends list
+# nothing (the windows between creation cursors); the preflight lists once, at
+# its start (the reclaim's listing, the chain's baseline).
+MAX_LISTINGS = {"preflight": 1, "parent": 0, "child": 0, "stop": 0}
 
 
 def plant_foreign_sets(n):

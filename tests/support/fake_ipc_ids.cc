@@ -15,6 +15,15 @@ std::optional<int> FakeIpcIds::allocate(long limit) {
     const long cap = std::min<long>(limit, kIndexSpan);
     if (count() >= cap) return std::nullopt;  // ipc_addid: ENOSPC
 
+    if (lowest_free_) {
+        std::optional<int> index = first_free_index(0, kIndexSpan);
+        if (!index) return std::nullopt;
+        const int id = seq_ * kIndexSpan + *index;
+        if (++seq_ >= kSeqMax) seq_ = 0;
+        indices_.insert(*index);
+        live_ids_.insert(id);
+        return id;
+    }
     const int in_use_now = count();
     const int below = std::min(std::max(in_use_now * 3 / 2, kMinCycle), kIndexSpan);
     std::optional<int> index = first_free_index(next_index_, below);

@@ -23,6 +23,10 @@ public:
     std::optional<int> allocate(long limit);
     void release(int id);
 
+    // Linux before 5.1: the lowest free index, and the sequence number raised
+    // at every creation (ipc_addid: idr_alloc from 0, new->seq = ids->seq++).
+    void allocate_lowest_free() { lowest_free_ = true; }
+
     bool in_use(int id) const { return live_ids_.count(id) != 0; }
     int count() const { return static_cast<int>(indices_.size()); }
     int highest_index() const { return indices_.empty() ? -1 : *indices_.rbegin(); }
@@ -35,6 +39,7 @@ private:
     int next_index_ = 0;  // idr_next: where the cyclic search starts
     int last_index_ = -1;
     int seq_ = 0;
+    bool lowest_free_ = false;
 };
 
 }  // namespace semguard

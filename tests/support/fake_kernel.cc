@@ -141,6 +141,20 @@ SysStatus FakeSemKernel::probe_create() {
     return {};
 }
 
+SysResult<CreationCursor> FakeSemKernel::creation_cursor() {
+    const std::string call = "semget(IPC_PRIVATE, 1, IPC_CREAT|IPC_EXCL|0600)";
+    if (auto failed = faults_.on_call(Op::Cursor, call)) return *failed;
+    if (!cursor_supported_) return error_with(ENOSYS, "creation_cursor");
+    if (used_semaphores_ + 1 > limits_.semmns) return error_with(ENOSPC, call);
+    std::optional<int> semid = ids_.allocate(limits_.semmni);
+    if (!semid) return error_with(ENOSPC, call);
+    ids_.release(*semid);
+    CreationCursor cursor;
+    cursor.index = FakeIpcIds::index_of(*semid);
+    cursor.era = *semid - cursor.index;
+    return cursor;
+}
+
 SysStatus FakeSemKernel::remove_set(int semid) {
     const std::string call = semctl_call("IPC_RMID", semid);
     if (auto failed = faults_.on_call(Op::RemoveSet, call)) return *failed;

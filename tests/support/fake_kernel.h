@@ -34,7 +34,8 @@ public:
         ReadStates,
         RemoveSet,
         SetOwner,
-        ProbeCreate
+        ProbeCreate,
+        Cursor
     };
 
     explicit FakeSemKernel(std::shared_ptr<TestClock> clock = std::make_shared<TestClock>());
@@ -53,6 +54,8 @@ public:
     SysStatus remove_set(int semid) override;
     SysStatus set_owner(int semid, uid_t uid, gid_t gid, unsigned mode) override;
     SysStatus probe_create() override;
+    // A real creation and removal: the allocator's cursor moves, as on Linux.
+    SysResult<CreationCursor> creation_cursor() override;
 
     // ---- the world -------------------------------------------------------
     // Like writing "SEMMSL SEMMNS SEMOPM SEMMNI" to /proc/sys/kernel/sem; the
@@ -80,6 +83,11 @@ public:
     // set, or when no such waiter is left to remove.
     SysStatus add_waiter(int semid, unsigned long semnum, bool for_zero);
     SysStatus remove_waiter(int semid, unsigned long semnum, bool for_zero);
+
+    // A kernel that cannot give a creation cursor (creation_cursor: ENOSYS).
+    void without_cursor() { cursor_supported_ = false; }
+    // Linux before 5.1's allocator (FakeIpcIds::allocate_lowest_free).
+    void allocate_lowest_free() { ids_.allocate_lowest_free(); }
 
     // The next call of `op` fails with `error_code` (queued; one per call).
     void fail_next(Op op, int error_code) { faults_.fail_next(op, error_code); }
@@ -109,6 +117,7 @@ private:
     long used_semaphores_ = 0;
     FakeFaults<Op> faults_;
     int full_listings_ = 0;
+    bool cursor_supported_ = true;
 };
 
 class FakeRunProbe : public RunProbe {

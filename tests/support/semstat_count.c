@@ -2,11 +2,13 @@
  *
  * Counts, per process, the semctl(SEM_STAT) and semctl(SEM_STAT_ANY) calls
  * (one per index of a listing of the kernel's table) and the listings they
- * make up: a listing starts whenever index 0 is asked for, or an index not
- * above the previous one (every listing walks the indices upward from 0). The
- * module's marks between hooks walk only the indices above the highest one
- * SEM_INFO reported before (issue #15): those calls count in stat_calls, and
- * start no listing. A count is deterministic where a start-up time is not.
+ * make up: a listing starts whenever index 0 is asked for (every listing walks
+ * the indices upward from 0). The module's marks between hooks (issue #15)
+ * ask for one index to place a creation cursor and walk only the indices
+ * between two cursors, or above the highest one SEM_INFO reported before:
+ * those calls count in stat_calls and start no listing, unless they touch
+ * index 0 (then the count errs high, never low). A count is deterministic
+ * where a start-up time is not.
  *
  *   LD_PRELOAD=.../semstat_count.so SEMSTAT_COUNT_FILE=/path apache2 ...
  *
@@ -42,13 +44,11 @@ static semctl_fn real_semctl;
 static int out_fd = -1;
 static unsigned gen;
 static unsigned long stat_calls, listings, info_calls;
-static long last_index = -1;
 static char cmd[256];
 
 static void after_fork_child(void) {
     ++gen;
     stat_calls = listings = info_calls = 0;
-    last_index = -1;
 }
 
 __attribute__((constructor)) static void semstat_init(void) {
@@ -118,8 +118,7 @@ int semctl(int semid, int semnum, int command, ...) {
         default: break;
     }
     if (command == SEM_STAT || command == SEM_STAT_ANY) {
-        if (semid == 0 || (long)semid <= last_index) ++listings;
-        last_index = semid;
+        if (semid == 0) ++listings;
         ++stat_calls;
     } else if (command == SEM_INFO) {
         ++info_calls;

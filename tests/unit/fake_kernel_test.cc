@@ -67,7 +67,7 @@ TEST(FakeSemKernel, EveryOperationCanBeMadeToFail) {
     const int id = must_create(kernel);
     using Op = FakeSemKernel::Op;
     for (Op op : {Op::Limits, Op::Usage, Op::ListSets, Op::StatSet, Op::ReadStates, Op::RemoveSet,
-                  Op::SetOwner}) {
+                  Op::SetOwner, Op::Cursor}) {
         kernel.fail_next(op, EIO);
     }
     EXPECT_EQ(kernel.limits().error().code, EIO);
@@ -77,6 +77,7 @@ TEST(FakeSemKernel, EveryOperationCanBeMadeToFail) {
     EXPECT_EQ(kernel.read_states(id, 1).error().code, EIO);
     EXPECT_EQ(kernel.remove_set(id).error().code, EIO);
     EXPECT_EQ(kernel.set_owner(id, 0, 0, 0600).error().code, EIO);
+    EXPECT_EQ(kernel.creation_cursor().error().code, EIO);
     EXPECT_TRUE(kernel.stat_set(id).ok());  // and nothing changed
 }
 

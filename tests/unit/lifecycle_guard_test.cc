@@ -367,6 +367,8 @@ TEST_F(LifecycleTest, WithoutTheMiddleSnapshotBothWindowsTypeTogether) {
     const PassInput in = input(PassKind::FirstReal, 1);
     begin_pass(in, mem_, kernel_, probe_, log_);
     const int accept = httpd_creates(kParentPid);
+    // The window's walk fails, and so does the listing it falls back to.
+    kernel_.fail_next(FakeSemKernel::Op::ListSets, EACCES);
     kernel_.fail_next(FakeSemKernel::Op::ListSets, EACCES);
     mark_after_mpm(mem_, kernel_, in.kind);  // fails: everything is one window
     const int map = httpd_creates(kParentPid);

@@ -1,6 +1,9 @@
-// The marks between hooks without listings of the kernel's table (issue #15):
-// one listing per real pass, the preflight's two (its baseline and its end),
-// and the cases where the cheap way does not add up.
+// The marks between hooks without listings of the kernel's table (issue #15).
+// With creation cursors (Linux 5.1 and later, and the fake): one listing per
+// start, the preflight's baseline, and none in any pass after it; a wrap of the
+// allocator costs one listing. Without them (CheapMarksTest: a kernel that
+// gives no cursor): one listing per real pass, the preflight's two (its
+// baseline and its end), and the cases where the cheap way does not add up.
 #include "lifecycle_fixture.h"
 
 namespace semguard {
@@ -55,7 +58,17 @@ protected:
     }
 };
 
-TEST_F(MarksTest, MarksListNothingWhenTheNewSetsLieAboveTheHighestIndex) {
+// The same, on a kernel without creation cursors: SEM_INFO and the indices
+// above the highest one, checked by a listing at each pass's end.
+class CheapMarksTest : public MarksTest {
+protected:
+    void SetUp() override {
+        MarksTest::SetUp();
+        kernel_.without_cursor();
+    }
+};
+
+TEST_F(CheapMarksTest, MarksListNothingWhenTheNewSetsLieAboveTheHighestIndex) {
     facts_.modules.insert("mod_leaktest.c");
     for (int i = 0; i < 200; ++i) foreign_set();
     PassSets pre, real;
@@ -81,7 +94,7 @@ TEST_F(MarksTest, MarksListNothingWhenTheNewSetsLieAboveTheHighestIndex) {
     }
 }
 
-TEST_F(MarksTest, SetsMadeBelowTheHighestIndexMakeTheMarkListTheTable) {
+TEST_F(CheapMarksTest, SetsMadeBelowTheHighestIndexMakeTheMarkListTheTable) {
     // The allocator has wrapped: httpd's sets go into the holes below the highest index.
     wrap_allocator();
     facts_.modules.insert("mod_leaktest.c");
@@ -103,7 +116,7 @@ TEST_F(MarksTest, SetsMadeBelowTheHighestIndexMakeTheMarkListTheTable) {
     EXPECT_EQ(find_set(r, leak)->module, "mod_leaktest.c");
 }
 
-TEST_F(MarksTest, AForeignRemovalThatHidesANewSetLeavesTheSetsUnnamedNotMisnamed) {
+TEST_F(CheapMarksTest, AForeignRemovalThatHidesANewSetLeavesTheSetsUnnamedNotMisnamed) {
     // Another program removes one of its sets while mod_rewrite makes one in
     // the freed room below the highest index: SEM_INFO's count is unchanged
     // and nothing is above the highest index, so the MIDDLE mark sees no new
@@ -128,7 +141,7 @@ TEST_F(MarksTest, AForeignRemovalThatHidesANewSetLeavesTheSetsUnnamedNotMisnamed
                 find_set(r, real.accept)->type == "mpm-accept");
 }
 
-TEST_F(MarksTest, SetsOfOtherProgramsMadeBetweenThePassesMakeOneMoreListing) {
+TEST_F(CheapMarksTest, SetsOfOtherProgramsMadeBetweenThePassesMakeOneMoreListing) {
     facts_.modules.insert("mod_leaktest.c");
     PassSets pre, real;
     int pre_leak = -1, leak = -1;
@@ -145,9 +158,9 @@ TEST_F(MarksTest, SetsOfOtherProgramsMadeBetweenThePassesMakeOneMoreListing) {
     EXPECT_EQ(find_set(r, leak)->module, "mod_leaktest.c");
 }
 
-TEST_F(MarksTest, ARemovalThatHidesAPreflightSetIsCaughtByThePreflightsEndListing) {
-    // Why the preflight keeps its end listing (bench/README.md, "Why L2
-    // stays"). The allocator has wrapped (as in any namespace with under 43
+TEST_F(CheapMarksTest, ARemovalThatHidesAPreflightSetIsCaughtByThePreflightsEndListing) {
+    // Why, without cursors, the preflight keeps its end listing (bench/README.md,
+    // "Listings"). The allocator has wrapped (as in any namespace with under 43
     // sets: Linux cycles below max(in_use * 3/2, 64)), so the preflight's sets
     // go into holes below the highest index. While mod_ssl and mod_rewrite
     // make theirs, another program removes two of its sets: the marks'
@@ -183,6 +196,133 @@ TEST_F(MarksTest, ARemovalThatHidesAPreflightSetIsCaughtByThePreflightsEndListin
             << "another program's set " << set.identity.semid << " recorded";
     EXPECT_EQ(find_set(r, real.accept)->type, "mpm-accept");
     EXPECT_EQ(find_set(r, real.map)->type, "rewrite-map");
+}
+
+// ---- with creation cursors ---------------------------------------------------
+
+TEST_F(MarksTest, WithCursorsAStartListsOnceAndNoPassListsAfterIt) {
+    facts_.modules.insert("mod_leaktest.c");
+    for (int i = 0; i < 200; ++i) foreign_set();
+    PassSets pre, real;
+    int pre_leak = -1, leak = -1;
+    const int before_preflight = kernel_.full_listings();
+    marked_pass(PassKind::Preflight, 0, kPreflightPid, pre, pre_leak);
+    EXPECT_EQ(kernel_.full_listings() - before_preflight, 1) << "the start's baseline only";
+    clear_pconf(mem_, pre);
+    detach();
+    foreign_set();  // another program between the passes: in the real pass's first window
+    const int before_parent = kernel_.full_listings();
+    marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak);
+    EXPECT_EQ(kernel_.full_listings() - before_parent, 0) << "the real pass lists nothing";
+    EXPECT_TRUE(mem_.ordered);
+
+    const Record r = state();
+    EXPECT_EQ(find_set(r, real.accept)->type, "mpm-accept");
+    EXPECT_EQ(find_set(r, real.map)->type, "rewrite-map");
+    EXPECT_EQ(find_set(r, pre.cache)->type, "ssl-cache");
+    for (int id : {pre_leak, leak}) {
+        ASSERT_NE(find_set(r, id), nullptr);
+        EXPECT_EQ(find_set(r, id)->module, "mod_leaktest.c");
+    }
+    EXPECT_EQ(r.sets.size(), 5u)
+        << "the session cache's set, the preflight's leak, and the real pass's three";
+}
+
+TEST_F(MarksTest, WithCursorsARemovalCannotHideANewSet) {
+    // What defeats the cheap marks (the two CheapMarksTest cases above): the
+    // allocator has wrapped and another program removes sets while httpd's
+    // modules make theirs below the highest index. The windows between
+    // cursors find every set all the same, and name each exactly.
+    const std::vector<int> foreign = wrap_allocator();
+    facts_.modules.insert("mod_leaktest.c");
+    PassSets pre, real;
+    int pre_leak = -1, leak = -1;
+    marked_pass(PassKind::Preflight, 0, kPreflightPid, pre, pre_leak, [&] {
+        ASSERT_TRUE(kernel_.remove_set(foreign[0]).ok());
+        ASSERT_TRUE(kernel_.remove_set(foreign[1]).ok());
+    });
+    ASSERT_LT(FakeIpcIds::index_of(pre.map), highest_index()) << "the test needs a hidden set";
+    ASSERT_NE(find_set(state(), pre.cache), nullptr) << "the preflight recorded its set";
+    clear_pconf(mem_, pre);
+    detach();
+    const int before_parent = kernel_.full_listings();
+    marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak,
+                [&] { ASSERT_TRUE(kernel_.remove_set(foreign[2]).ok()); });
+    EXPECT_EQ(kernel_.full_listings() - before_parent, 0);
+
+    const Record r = state();
+    EXPECT_EQ(find_set(r, pre.cache)->type, "ssl-cache");
+    EXPECT_EQ(find_set(r, real.accept)->type, "mpm-accept");
+    EXPECT_EQ(find_set(r, real.map)->type, "rewrite-map") << "named, not only unmisnamed";
+    EXPECT_EQ(find_set(r, leak)->module, "mod_leaktest.c");
+    for (const auto& set : r.sets)
+        EXPECT_EQ(std::count(foreign.begin(), foreign.end(), set.identity.semid), 0)
+            << "another program's set " << set.identity.semid << " recorded";
+}
+
+TEST_F(MarksTest, AWrapOfTheAllocatorInsideAPassCostsOneListing) {
+    // Few sets in use: the allocator cycles below index 64. Another program
+    // makes and removes 64 sets while the MIDDLE hooks run, so the next
+    // cursor is of the next era: that mark lists the table, exactly, and
+    // starts a new chain for the marks after it.
+    facts_.modules.insert("mod_leaktest.c");
+    PassSets pre, real;
+    int pre_leak = -1, leak = -1;
+    marked_pass(PassKind::Preflight, 0, kPreflightPid, pre, pre_leak);
+    clear_pconf(mem_, pre);
+    detach();
+    const int before_parent = kernel_.full_listings();
+    marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak, [&] {
+        for (int i = 0; i < FakeIpcIds::kMinCycle; ++i)
+            ASSERT_TRUE(kernel_.remove_set(foreign_set()).ok());
+    });
+    EXPECT_EQ(kernel_.full_listings() - before_parent, 1);
+    EXPECT_TRUE(mem_.ordered) << "the listing started a new chain";
+    const Record r = state();
+    EXPECT_EQ(find_set(r, real.accept)->type, "mpm-accept");
+    EXPECT_EQ(find_set(r, real.map)->type, "rewrite-map");
+    EXPECT_EQ(find_set(r, leak)->module, "mod_leaktest.c");
+}
+
+TEST_F(MarksTest, AKernelThatAllocatesTheLowestFreeIndexStartsNoChain) {
+    // Linux before 5.1: the sequence number grows at every creation, so two
+    // cursors are never of one era and no window is trusted. The marks work
+    // as on a kernel without cursors: the preflight's two listings, and the
+    // real pass's end (its sets fill the holes the preflight's left, below
+    // the highest index, so its marks list too).
+    kernel_.allocate_lowest_free();
+    facts_.modules.insert("mod_leaktest.c");
+    for (int i = 0; i < 200; ++i) foreign_set();
+    PassSets pre, real;
+    int pre_leak = -1, leak = -1;
+    const int before_preflight = kernel_.full_listings();
+    marked_pass(PassKind::Preflight, 0, kPreflightPid, pre, pre_leak);
+    EXPECT_EQ(kernel_.full_listings() - before_preflight, 2);
+    EXPECT_FALSE(mem_.ordered);
+    clear_pconf(mem_, pre);
+    detach();
+    const int before_parent = kernel_.full_listings();
+    marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak);
+    EXPECT_GE(kernel_.full_listings() - before_parent, 1);
+    EXPECT_FALSE(mem_.ordered);
+    const Record r = state();
+    EXPECT_EQ(find_set(r, real.accept)->type, "mpm-accept");
+    EXPECT_EQ(find_set(r, real.map)->type, "rewrite-map");
+    EXPECT_EQ(find_set(r, leak)->module, "mod_leaktest.c");
+}
+
+TEST_F(MarksTest, NearTheLimitsNoCursorIsTaken) {
+    // A cursor's probe set would hold, for a moment, a slot that another
+    // program may be creating into: within 8 sets of SEMMNI the marks list.
+    kernel_.set_limits(250, 32000, 32, 24);
+    for (int i = 0; i < 17; ++i) foreign_set();
+    PassSets pre;
+    int pre_leak = -1;
+    const int cursors = kernel_.calls(FakeSemKernel::Op::Cursor);
+    marked_pass(PassKind::Preflight, 0, kPreflightPid, pre, pre_leak);
+    EXPECT_EQ(kernel_.calls(FakeSemKernel::Op::Cursor), cursors) << "no cursor within the margin";
+    EXPECT_FALSE(mem_.ordered);
+    EXPECT_NE(find_set(state(), pre.cache), nullptr);
 }
 
 }  // namespace

@@ -213,6 +213,30 @@ SysStatus LinuxSemKernel::probe_create() {
     return {};
 }
 
+SysResult<CreationCursor> LinuxSemKernel::creation_cursor() {
+    const int semid = ::semget(IPC_PRIVATE, 1, IPC_CREAT | IPC_EXCL | 0600);
+    if (semid < 0) return sys_error_now("semget(IPC_PRIVATE, 1, IPC_CREAT|IPC_EXCL|0600)");
+    CreationCursor cursor;
+    for (const int index_bits : {0x7fff, 0xffffff}) {
+        struct semid_ds ds {};
+        union semun arg;
+        arg.buf = &ds;
+        const int index = semid & index_bits;
+        if (::semctl(index, 0, SEM_STAT_ANY, arg) == semid) {
+            cursor.index = index;
+            cursor.era = static_cast<int64_t>(semid) - index;
+            break;
+        }
+    }
+    // Gone already (another root removed it) is as good: it was made.
+    if (::semctl(semid, 0, IPC_RMID) < 0 && errno != EINVAL && errno != EIDRM)
+        return sys_error_now(semctl_call("IPC_RMID", semid));
+    if (cursor.index < 0)
+        return SysError{EPROTO, "SEM_STAT_ANY: no index gives back the probe's id " +
+                                    std::to_string(semid)};
+    return cursor;
+}
+
 SysStatus LinuxSemKernel::remove_set(int semid) {
     if (::semctl(semid, 0, IPC_RMID) < 0) return sys_error_now(semctl_call("IPC_RMID", semid));
     return {};

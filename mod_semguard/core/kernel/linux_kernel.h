@@ -34,6 +34,10 @@ public:
     SysStatus remove_set(int semid) override;
     SysStatus set_owner(int semid, uid_t uid, gid_t gid, unsigned mode) override;
     SysStatus probe_create() override;
+    // The probe's index is its id's low bits: 15 of them (IPCMNI), or 24 with
+    // the ipcmni_extend boot option. SEM_STAT_ANY at that index must give back
+    // the probe's id, which proves the split; otherwise EPROTO (the caller lists).
+    SysResult<CreationCursor> creation_cursor() override;
 
 private:
     SysResult<std::vector<SetInfo>> list_sets_between(int first_index, int last_index,

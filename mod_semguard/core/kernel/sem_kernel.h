@@ -53,6 +53,19 @@ struct SemState {
     int waiting_zero = 0;  // GETZCNT
 };
 
+// Where the kernel stands in its order of creation (issue #15). Linux (5.1 and
+// later) hands out indices cyclically and raises the sequence number inside every
+// id each time the cursor wraps, so ids of one `era` (the id less its index) were
+// made in index order. Every set made between two cursors of the same era lies
+// at an index between theirs and carries that era; no removal elsewhere can
+// hide one (a set made in a hole left by a removal would be of the next era).
+// Where the kernel behaves otherwise (older kernels raise the sequence number
+// at every creation) two cursors are never of one era, and the caller lists.
+struct CreationCursor {
+    int64_t era = 0;  // the id less its index
+    int index = -1;   // where the probe set went
+};
+
 class SemKernel {
 public:
     virtual ~SemKernel() = default;
@@ -75,6 +88,12 @@ public:
     // ENOSYS or EPERM where SysV semaphores are unusable (qemu-user, seccomp).
     // The default says yes, for kernels that cannot tell.
     virtual SysStatus probe_create() { return {}; }
+    // Makes a one-semaphore set (IPC_PRIVATE, 0600), finds its index and removes
+    // it. Costs a creation: the caller keeps a margin below SEMMNI and SEMMNS.
+    // The default says the kernel cannot tell (ENOSYS): the caller lists.
+    virtual SysResult<CreationCursor> creation_cursor() {
+        return SysError{ENOSYS, "creation_cursor"};
+    }
 };
 
 }  // namespace semguard

@@ -288,21 +288,18 @@ std::string set_origin(const RecordedSet& set) {
 void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& probe, Logger& log,
               const std::vector<WindowHook>& window1, const std::vector<WindowHook>& window2,
               const std::vector<std::vector<WindowHook>>& spans) {
-    Snapshot after = take_snapshot(kernel);
     const pid_t self = probe.self_pid();
     const uid_t euid = probe.effective_uid();
+    Snapshot after = take_end(mem, kernel, self, euid);
     if (!mem.before.ok || !after.ok) {
         log.log(Level::Warn, tag::kKernelUnreadable,
                 "cannot list semaphore sets, this generation's sets are not recorded: " +
                     (!after.ok ? after.error : mem.before.error).describe());
         return;
     }
-    // The one listing of this pass (`after`) tells whether the cheap marks'
-    // claims since the last listing hold: they do unless a set known to exist
-    // then (in that listing or found by such a mark) is gone, see take_mark.
-    // Otherwise their spans merge into the next: the sets may be "unknown",
-    // never wrongly named.
-    close_segment(mem, kernel, after, self, euid);
+    // `after` closed the chain of marks (take_end): ordered marks are exact;
+    // cheap marks whose claim a removal may have fooled merge their spans into
+    // the next, so the sets may be "unknown", never wrongly named.
     // The spans in order, each closing the hooks that ran before its mark. A
     // mark that failed merges its hooks into the next span.
     struct Span {

@@ -93,6 +93,10 @@ struct RunMemory {
     long last_created = -1;          // sets the last real pass created: a restart's exact need
     Projection last_projection;      // what that pass was projected to create
     Snapshot before;                 // at begin_pass (the previous pass's end, when there was one)
+    // The chain of cursors (span_marks.h): while `ordered`, each mark finds the
+    // sets made since `cursor` by walking only the indices between two cursors.
+    bool ordered = false;
+    CreationCursor cursor;
     SemUsage watched;                // SEM_INFO at the last mark (or begin_pass) that succeeded
     bool watching = false;           // `watched` matches `before` plus the marks' sets
     int segment = 0;                 // listings taken by marks in this pass so far

@@ -1,6 +1,7 @@
 #include "run/span_marks.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "run/attribution.h"
 
@@ -20,25 +21,84 @@ bool has_id(const std::vector<SetInfo>& sorted, int semid) {
     return it != sorted.end() && it->semid == semid;
 }
 
+void add_known(std::vector<SetInfo>& sorted, const std::vector<SetInfo>& more) {
+    for (const auto& s : more)
+        if (!has_id(sorted, s.semid)) {
+            auto at = std::lower_bound(sorted.begin(), sorted.end(), s.semid,
+                                       [](const SetInfo& x, int id) { return x.semid < id; });
+            sorted.insert(at, s);
+        }
+}
+
 // The sets known to exist since the last listing (`before`, or the last mark
 // that listed the table), with those the cheap marks found since.
 Snapshot known_in_segment(const RunMemory& mem) {
     Snapshot known = mem.segment == 0 ? mem.before : mem.segment_base;
     auto add = [&](const SpanMark& m) {
-        if (!m.ok || m.listed || m.segment != mem.segment) return;
-        for (const auto& s : m.fresh)
-            if (!has_id(known.sets, s.semid)) {
-                auto at = std::lower_bound(known.sets.begin(), known.sets.end(), s.semid,
-                                           [](const SetInfo& x, int id) { return x.semid < id; });
-                known.sets.insert(at, s);
-            }
+        if (m.ok && !m.listed && m.segment == mem.segment) add_known(known.sets, m.fresh);
     };
     add(mem.after_mpm);
     for (const auto& m : mem.span_marks) add(m);
     return known;
 }
 
+// A cursor costs a creation: below this many free sets or semaphores none is
+// taken, so that its probe set never holds the slot another program is
+// creating into. Near the limits the marks list instead.
+constexpr long kCursorMargin = 8;
+
+std::optional<CreationCursor> cursor_now(SemKernel& kernel) {
+    auto limits = kernel.limits();
+    auto use = kernel.usage();
+    if (!limits || !use) return std::nullopt;
+    if (limits->semmni - use->arrays < kCursorMargin ||
+        limits->semmns - use->semaphores < kCursorMargin)
+        return std::nullopt;
+    auto cursor = kernel.creation_cursor();
+    if (!cursor) return std::nullopt;
+    return cursor.value();
+}
+
+void sort_by_id(std::vector<SetInfo>& sets) {
+    std::sort(sets.begin(), sets.end(),
+              [](const SetInfo& a, const SetInfo& b) { return a.semid < b.semid; });
+}
+
+// The sets made since the chain's last cursor, and the chain moved on; nullopt
+// when the chain breaks here (the caller lists). Of one era, sets were made in
+// index order, so every set made between the two cursors lies at an index
+// between theirs and is of their era; a set of another era found there is
+// older (its index was free at both cursors' era only if it was made before).
+std::optional<std::vector<SetInfo>> window_since(RunMemory& mem, SemKernel& kernel) {
+    auto now = cursor_now(kernel);
+    if (!now || now->era != mem.cursor.era || now->index <= mem.cursor.index) return std::nullopt;
+    auto between = kernel.list_sets_between(mem.cursor.index + 1, now->index - 1);
+    if (!between) return std::nullopt;
+    std::vector<SetInfo> fresh;
+    for (auto& s : between.value())
+        if (s.semid - s.index == mem.cursor.era) fresh.push_back(std::move(s));
+    sort_by_id(fresh);
+    mem.cursor = *now;
+    return fresh;
+}
+
 }  // namespace
+
+// Two cursors in a row show whether the kernel allocates cyclically: the
+// second is of the same era one index further on. Linux before 5.1 gives the
+// same index (the probe's, freed) in the next era; such a kernel never starts
+// a chain, and its marks work as without cursors. Right at a wrap the two
+// differ too, and the chain starts at the next listing instead.
+bool start_chain(RunMemory& mem, SemKernel& kernel) {
+    mem.ordered = false;
+    auto first = cursor_now(kernel);
+    if (!first) return false;
+    auto second = cursor_now(kernel);
+    if (!second || second->era != first->era || second->index <= first->index) return false;
+    mem.cursor = *second;
+    mem.ordered = true;
+    return true;
+}
 
 // A listing closes the segment of cheap marks since the previous one. A mark
 // was fooled only if a set known then was removed (missing now) and a set made
@@ -87,6 +147,25 @@ void watch_from(RunMemory& mem, SemKernel& kernel, const std::vector<int>& gone)
                                   return std::find(gone.begin(), gone.end(), s.semid) != gone.end();
                               }),
                sets.end());
+    if (mem.ordered) {
+        // The chain goes on from the previous pass's end (or from the start's
+        // listing): what was made in between is in this pass's first window.
+        // `before` sees other programs' sets made but not their removals; it is
+        // listed again only when that has let it grow far past what exists.
+        auto now = kernel.usage();
+        if (!now || static_cast<long>(sets.size()) <= 2 * now->arrays + 64) return;
+        const CreationCursor kept = mem.cursor;
+        if (start_chain(mem, kernel)) {
+            Snapshot relisted = take_snapshot(kernel);
+            if (relisted.ok) {
+                mem.before = std::move(relisted);
+                return;
+            }
+        }
+        mem.ordered = true;  // a failed relisting changes nothing: go on from where it was
+        mem.cursor = kept;
+        return;
+    }
     auto now = kernel.usage();
     if (now && now->arrays == static_cast<long>(sets.size()) &&
         now->semaphores == semaphores_in(sets)) {
@@ -115,10 +194,18 @@ void watch_from(RunMemory& mem, SemKernel& kernel, const std::vector<int>& gone)
 SpanMark take_mark(RunMemory& mem, SemKernel& kernel) {
     SpanMark mark;
     if (!mem.before.ok) return mark;
-    // A kernel call that fails makes the mark fail (its span merges into the
-    // next one, whose mark starts from the same figures); only figures that do
-    // not add up make it list the table.
-    if (mem.watching) {
+    if (mem.ordered) {
+        if (auto fresh = window_since(mem, kernel)) {
+            mark.ok = true;
+            mark.fresh = std::move(*fresh);
+            mark.segment = mem.segment;
+            return mark;
+        }
+        // The chain broke: the listing below starts a new one.
+    } else if (mem.watching) {
+        // A kernel call that fails makes the mark fail (its span merges into the
+        // next one, whose mark starts from the same figures); only figures that
+        // do not add up make it list the table.
         auto now = kernel.usage();
         if (!now) return mark;
         std::vector<SetInfo> fresh;
@@ -144,19 +231,48 @@ SpanMark take_mark(RunMemory& mem, SemKernel& kernel) {
     // The listing tells what is new since the previous mark, exactly: a set that
     // a fooled cheap mark of this segment missed is new here, and that mark,
     // voided by close_segment, merges its span into this one.
+    // An ordered chain's known sets are exact up to its last cursor, so the
+    // same holds after a broken chain. The new chain starts before the listing.
     const Snapshot known = known_in_segment(mem);
+    const bool was_ordered = mem.ordered;
+    const CreationCursor was_cursor = mem.cursor;
+    const bool chained = start_chain(mem, kernel);
     auto seen = kernel.usage();
     Snapshot listed = take_snapshot(kernel);
-    if (!seen || !listed.ok) return mark;  // merges into the next span
+    if (!seen || !listed.ok) {  // merges into the next span, from the same point
+        mem.ordered = was_ordered;
+        mem.cursor = was_cursor;
+        return mark;
+    }
     close_segment(mem, kernel, listed, mem.record.run.parent_pid, mem.record.run.euid);
     mark.ok = true;
     mark.listed = true;
     mark.fresh = appeared(known, listed);
     mem.watched = seen.value();
-    mem.watching = true;
+    mem.watching = !chained;
     ++mem.segment;
     mem.segment_base = std::move(listed);
     return mark;
+}
+
+Snapshot take_end(RunMemory& mem, SemKernel& kernel, pid_t self, uid_t euid) {
+    if (mem.ordered && mem.before.ok) {
+        if (auto fresh = window_since(mem, kernel)) {
+            Snapshot after = known_in_segment(mem);
+            add_known(after.sets, *fresh);
+            after.ok = true;
+            return after;
+        }
+    }
+    // The next pass's chain starts at this listing.
+    start_chain(mem, kernel);
+    Snapshot after = take_snapshot(kernel);
+    if (!after.ok) {
+        mem.ordered = false;
+        return after;
+    }
+    if (mem.before.ok) close_segment(mem, kernel, after, self, euid);
+    return after;
 }
 
 }  // namespace semguard

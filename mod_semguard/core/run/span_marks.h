@@ -1,8 +1,16 @@
 // The marks between hooks (issue #15): which sets each span of a pass made,
-// found without listing the kernel's table where SEM_INFO proves it needless.
-// The proof of a cheap mark is at take_mark; end_pass and every listing close
-// the segment of cheap marks before them (close_segment), and a mark whose
-// claim a removal may have fooled is not used (mark_holds).
+// found without listing the kernel's table.
+// - Ordered (Linux 5.1 and later): a chain of creation cursors (sem_kernel.h).
+//   Each mark takes a cursor and walks only the indices between it and the
+//   previous one; what it finds there of the previous cursor's era is exactly
+//   what was made in between. The chain runs from the start's one listing
+//   through every pass, restarts included; nothing needs checking later.
+// - Otherwise, or when the chain breaks (the allocator wrapped, the cursor
+//   failed, the table is within a margin of its limits): SEM_INFO and the
+//   indices above the highest one seen; the proof is at take_mark. end_pass and
+//   every listing close the segment of such marks before them (close_segment),
+//   and a mark whose claim a removal may have fooled is not used (mark_holds).
+//   A listing taken for a broken chain starts a new chain.
 #pragma once
 
 #include <sys/types.h>
@@ -19,9 +27,18 @@ namespace semguard {
 // the table again only when SEM_INFO disagrees with that.
 void watch_from(RunMemory& mem, SemKernel& kernel, const std::vector<int>& gone);
 
-// One mark: SEM_INFO and the indices above the highest one seen before, or a
-// listing when the figures do not add up.
+// Starts the chain of cursors here (before a listing: a set made between the
+// two is then in both). False where the kernel gives no cursor.
+bool start_chain(RunMemory& mem, SemKernel& kernel);
+
+// One mark: the window since the previous cursor; else SEM_INFO and the
+// indices above the highest one seen before; else a listing.
 SpanMark take_mark(RunMemory& mem, SemKernel& kernel);
+
+// The end of a pass: the sets that exist now, as far as this process knows,
+// which become the next pass's `before`. Ordered: the known sets and the last
+// window's, without a listing. Otherwise one listing, which closes the segment.
+Snapshot take_end(RunMemory& mem, SemKernel& kernel, pid_t self, uid_t euid);
 
 // A listing closes the segment of cheap marks since the previous listing, and
 // voids them if a removal may have hidden a set of this process from them.

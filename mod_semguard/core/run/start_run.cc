@@ -11,6 +11,7 @@
 #include "record/state_file.h"
 #include "run/anchor_block.h"
 #include "run/anchor_home.h"
+#include "run/span_marks.h"
 
 namespace semguard {
 
@@ -262,17 +263,19 @@ Snapshot start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunPr
                    Logger& log) {
     begin_memory(in, mem);
     remove_stale_temp_files(in.settings.state_file);
-    // The one listing of a start before its first pass (issue #15 kept it).
-    // It serves (a) reclaim_previous_run's unrecorded_startup_sets (when a
-    // record's phase is Starting), (b) the look-alike report, and (c) the
-    // preflight pass's `before`, the baseline that proves a set new. (a) and (b)
-    // could do without it, (c) cannot: the alternative, "cuid = euid, last pid
-    // = this process and ctime >= the pass's start", claims an older set whose
-    // last semop came from an earlier process with this pid (pid reuse; the
-    // ctime, in seconds, changes at IPC_SET too), and a wrong claim can end in
-    // removing another program's set. A set claimed on this baseline is also
-    // proven new by the difference, so it stays. The real pass has no such
-    // listing: its `before` is the preflight's end listing (begin_pass).
+    // The one listing of a start (issue #15). It serves (a) reclaim_previous_run's
+    // unrecorded_startup_sets (when a record's phase is Starting), (b) the
+    // look-alike report and the owner breakdown of SG0110/SG0111, and (c) the
+    // preflight pass's `before`, the baseline that proves a set new where the
+    // kernel gives no creation cursor. Never "cuid = euid, last pid = this
+    // process and ctime >= the pass's start" instead: that claims an older set
+    // whose last semop came from an earlier process with this pid (pid reuse;
+    // the ctime, in seconds, changes at IPC_SET too), and a wrong claim can end
+    // in removing another program's set.
+    // The chain of creation cursors starts just before it (span_marks.h): from
+    // then on every set made is found in a window between two cursors, and no
+    // pass of this run lists the table again unless the chain breaks.
+    start_chain(mem, kernel);
     const Snapshot live = take_snapshot(kernel);
     StartContext c{in, mem, kernel, probe, log, live, {}, {}, false, {}};
     reclaim_recorded_files(c);
