@@ -353,7 +353,8 @@ TEST_P(KernelContract, CreationCursorsBoundEverySetMadeBetweenThem) {
     ASSERT_EQ(b->era, a->era) << "a fresh namespace does not wrap within 10 creations";
     ASSERT_GT(b->index, a->index);
 
-    SysResult<std::vector<SetInfo>> between = kernel().list_sets_between(a->index + 1, b->index - 1);
+    SysResult<std::vector<SetInfo>> between =
+        kernel().list_sets_between(a->index + 1, b->index - 1);
     ASSERT_TRUE(Ok(between));
     std::vector<int> found;
     for (const auto& s : *between)

@@ -325,5 +325,29 @@ TEST_F(MarksTest, NearTheLimitsNoCursorIsTaken) {
     EXPECT_NE(find_set(state(), pre.cache), nullptr);
 }
 
+TEST_F(MarksTest, ABaselineThatOutgrewTheTableIsListedAgainOnce) {
+    // `before` learns of other programs' sets from the windows but never of
+    // their removal. 300 sets made during one pass and removed after it
+    // leave it far larger than the table: the next pass lists once.
+    PassSets pre, real, again;
+    int pre_leak = -1, leak = -1, leak2 = -1;
+    marked_pass(PassKind::Preflight, 0, kPreflightPid, pre, pre_leak);
+    clear_pconf(mem_, pre);
+    detach();
+    std::vector<int> passing;
+    marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak, [&] {
+        for (int i = 0; i < 300; ++i) passing.push_back(foreign_set());
+    });
+    EXPECT_GE(mem_.before.sets.size(), 300u);
+    for (int id : passing) ASSERT_TRUE(kernel_.remove_set(id).ok());
+    const int before_restart = kernel_.full_listings();
+    marked_pass(PassKind::Restart, 2, kParentPid, again, leak2);
+    EXPECT_EQ(kernel_.full_listings() - before_restart, 1);
+    EXPECT_LT(mem_.before.sets.size(), 20u);
+    EXPECT_TRUE(mem_.ordered);
+    EXPECT_EQ(find_set(state(), again.accept)->type, "mpm-accept");
+    EXPECT_EQ(find_set(state(), again.map)->type, "rewrite-map");
+}
+
 }  // namespace
 }  // namespace semguard

@@ -147,7 +147,10 @@ SysResult<SemUsage> LinuxSemKernel::usage() {
 SysResult<std::vector<SetInfo>> LinuxSemKernel::list_sets() {
     SysResult<SemUsage> now = usage();
     if (!now) return now.error();
-    return list_sets_between(0, now->highest_index, static_cast<size_t>(now->arrays));
+    // Room for the sets later passes add to a snapshot (the engine keeps one,
+    // sorted, and adds what each pass made): 30,000 entries are not moved then.
+    const auto arrays = static_cast<size_t>(now->arrays);
+    return list_sets_between(0, now->highest_index, arrays + arrays / 16 + 64);
 }
 
 SysResult<std::vector<SetInfo>> LinuxSemKernel::list_sets_between(int first_index, int last_index) {
@@ -232,8 +235,8 @@ SysResult<CreationCursor> LinuxSemKernel::creation_cursor() {
     if (::semctl(semid, 0, IPC_RMID) < 0 && errno != EINVAL && errno != EIDRM)
         return sys_error_now(semctl_call("IPC_RMID", semid));
     if (cursor.index < 0)
-        return SysError{EPROTO, "SEM_STAT_ANY: no index gives back the probe's id " +
-                                    std::to_string(semid)};
+        return SysError{
+            EPROTO, "SEM_STAT_ANY: no index gives back the probe's id " + std::to_string(semid)};
     return cursor;
 }
 

@@ -37,6 +37,17 @@ std::string owners_in_use(const Snapshot& listing, const RunMemory& mem, uid_t u
     return describe_owners(owner_breakdown(listing.sets, ours, like, passwd_user_name));
 }
 
+// Drops the sets of `gone` (a few) from a snapshot (sorted by semid), in
+// place: a binary search each, no pass over the other sets.
+void forget(Snapshot& snapshot, const std::vector<int>& gone) {
+    auto& sets = snapshot.sets;
+    for (int id : gone) {
+        auto at = std::lower_bound(sets.begin(), sets.end(), id,
+                                   [](const SetInfo& s, int semid) { return s.semid < semid; });
+        if (at != sets.end() && at->semid == id) sets.erase(at);
+    }
+}
+
 void log_headroom(const PassInput& in, const HeadroomVerdict& v, Logger& log) {
     const bool real_pass = in.kind != PassKind::Preflight;
     if (!v.uses_sysv) {
@@ -201,6 +212,16 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
     // leave the previous generation's removed sets looking like a removal from outside.
     mem.record.sets = carried;
 
+    // The sets this pass starts from: start_run's listing, or else the previous
+    // pass's end (since then httpd only removed sets, and what other programs
+    // created meanwhile fails end_pass's creator test anyway); less the sets
+    // this process knows are gone.
+    if (before.ok)
+        mem.before = std::move(before);
+    else if (!mem.before.ok)
+        mem.before = take_snapshot(kernel);
+    forget(mem.before, gone);
+
     auto limits = kernel.limits();
     auto usage = kernel.usage();
     if (!limits || !usage) {
@@ -223,19 +244,10 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
         mem.headroom = assess_headroom(hi);
         if (!mem.headroom.warning.empty() || !mem.headroom.failure.empty()) {
             // Who holds the sets, next to the limit (SG0110/SG0111): a report,
-            // so the listing this pass starts from serves (start_run's, or the
-            // previous pass's end less the sets httpd removed since) instead of
-            // one more listing of the table (issue #15: near the limit, as in
-            // the benchmark's 30,000 sets, that was one more per pass).
-            Snapshot listing = before.ok ? before : mem.before;
-            auto& ls = listing.sets;
-            ls.erase(std::remove_if(ls.begin(), ls.end(),
-                                    [&](const SetInfo& s) {
-                                        return std::find(gone.begin(), gone.end(), s.semid) !=
-                                               gone.end();
-                                    }),
-                     ls.end());
-            hi.owners = owners_in_use(listing, mem, in.user_uid);
+            // so the sets this pass starts from serve instead of one more
+            // listing of the table (issue #15: near the limit, as in the
+            // benchmark's 30,000 sets, that was one more per pass).
+            hi.owners = owners_in_use(mem.before, mem, in.user_uid);
             if (!hi.owners.empty()) mem.headroom = assess_headroom(hi);
         }
         log_headroom(in, mem.headroom, log);
@@ -248,14 +260,7 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
         }
     }
 
-    // Otherwise the listing at the end of the previous pass serves: since then
-    // httpd only removed sets, and what other programs created meanwhile fails
-    // end_pass's creator test (last touched by this process) anyway.
-    if (before.ok)
-        mem.before = std::move(before);
-    else if (!mem.before.ok)
-        mem.before = take_snapshot(kernel);
-    watch_from(mem, kernel, gone);
+    watch_from(mem, kernel);
     mem.record.sets = carried;
     if (AnchorBlock* b = anchor_block(mem.anchor)) anchor_begin_notes(*b, in.generation);
     mem.record.phase = RunPhase::Starting;
@@ -290,14 +295,14 @@ void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& 
               const std::vector<std::vector<WindowHook>>& spans) {
     const pid_t self = probe.self_pid();
     const uid_t euid = probe.effective_uid();
-    Snapshot after = take_end(mem, kernel, self, euid);
-    if (!mem.before.ok || !after.ok) {
+    const PassEnd end = take_end(mem, kernel, self, euid);
+    if (!end.ok) {
         log.log(Level::Warn, tag::kKernelUnreadable,
                 "cannot list semaphore sets, this generation's sets are not recorded: " +
-                    (!after.ok ? after.error : mem.before.error).describe());
+                    end.error.describe());
         return;
     }
-    // `after` closed the chain of marks (take_end): ordered marks are exact;
+    // take_end closed the chain of marks: ordered marks are exact;
     // cheap marks whose claim a removal may have fooled merge their spans into
     // the next, so the sets may be "unknown", never wrongly named.
     // The spans in order, each closing the hooks that ran before its mark. A
@@ -329,7 +334,7 @@ void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& 
         for (const auto& sp : spans)
             chain.back().hooks.insert(chain.back().hooks.end(), sp.begin(), sp.end());
     }
-    for (const auto& s : created_by(kernel, appeared(mem.before, after), self, euid)) {
+    for (const auto& s : created_by(kernel, end.made, self, euid)) {
         size_t at = chain.size() - 1;
         auto it = std::find_if(span_of.begin(), span_of.end(),
                                [&](const std::pair<int, size_t>& p) { return p.first == s.semid; });
@@ -388,7 +393,6 @@ void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& 
         b->live_generation.store(in.generation);
         b->retiring.store(0);
     }
-    mem.before = std::move(after);  // the next pass starts from here
     mem.after_mpm = SpanMark{};
     mem.span_marks.clear();
     mem.watching = false;

@@ -90,20 +90,20 @@ struct RunMemory {
     gid_t group_gid = 0;
     HeadroomVerdict headroom;
     Projection need;
-    long last_created = -1;          // sets the last real pass created: a restart's exact need
-    Projection last_projection;      // what that pass was projected to create
-    Snapshot before;                 // at begin_pass (the previous pass's end, when there was one)
+    long last_created = -1;      // sets the last real pass created: a restart's exact need
+    Projection last_projection;  // what that pass was projected to create
+    Snapshot before;             // at begin_pass (the previous pass's end, when there was one)
     // The chain of cursors (span_marks.h): while `ordered`, each mark finds the
     // sets made since `cursor` by walking only the indices between two cursors.
     bool ordered = false;
     CreationCursor cursor;
-    SemUsage watched;                // SEM_INFO at the last mark (or begin_pass) that succeeded
-    bool watching = false;           // `watched` matches `before` plus the marks' sets
-    int segment = 0;                 // listings taken by marks in this pass so far
-    Snapshot segment_base;           // the last of them (none yet: `before`)
-    std::vector<int> void_segments;  // segments in which a known set was removed
-    SpanMark after_mpm;              // at mark_after_mpm
-    std::vector<SpanMark> span_marks;         // at each mark_span of this pass
+    SemUsage watched;                  // SEM_INFO at the last mark (or begin_pass) that succeeded
+    bool watching = false;             // `watched` matches `before` plus the marks' sets
+    int segment = 0;                   // listings taken by marks in this pass so far
+    Snapshot segment_base;             // the last of them (none yet: `before`)
+    std::vector<int> void_segments;    // segments in which a known set was removed
+    SpanMark after_mpm;                // at mark_after_mpm
+    std::vector<SpanMark> span_marks;  // at each mark_span of this pass
     std::vector<GrowthEntry> restart_growth;  // left behind at the last graceful restart
     std::vector<int> unvouched;          // enabled by a reload: sets the running server may own
     std::vector<int> maybe_foreign;      // made while a module unknown to us ran: never relabelled

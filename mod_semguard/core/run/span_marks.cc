@@ -21,13 +21,18 @@ bool has_id(const std::vector<SetInfo>& sorted, int semid) {
     return it != sorted.end() && it->semid == semid;
 }
 
+bool by_id(const SetInfo& a, const SetInfo& b) { return a.semid < b.semid; }
+
+// Adds `more` (any order) to `sorted`, in place: O(sets) moves and no copy
+// of the 30,000 entries a busy host has (issue #15: such copies were a third
+// of the start-up cost left after the listings).
 void add_known(std::vector<SetInfo>& sorted, const std::vector<SetInfo>& more) {
+    const auto middle = static_cast<std::ptrdiff_t>(sorted.size());
     for (const auto& s : more)
-        if (!has_id(sorted, s.semid)) {
-            auto at = std::lower_bound(sorted.begin(), sorted.end(), s.semid,
-                                       [](const SetInfo& x, int id) { return x.semid < id; });
-            sorted.insert(at, s);
-        }
+        if (!has_id(sorted, s.semid)) sorted.push_back(s);
+    if (static_cast<std::ptrdiff_t>(sorted.size()) == middle) return;
+    std::sort(sorted.begin() + middle, sorted.end(), by_id);
+    std::inplace_merge(sorted.begin(), sorted.begin() + middle, sorted.end(), by_id);
 }
 
 // The sets known to exist since the last listing (`before`, or the last mark
@@ -59,10 +64,7 @@ std::optional<CreationCursor> cursor_now(SemKernel& kernel) {
     return cursor.value();
 }
 
-void sort_by_id(std::vector<SetInfo>& sets) {
-    std::sort(sets.begin(), sets.end(),
-              [](const SetInfo& a, const SetInfo& b) { return a.semid < b.semid; });
-}
+void sort_by_id(std::vector<SetInfo>& sets) { std::sort(sets.begin(), sets.end(), by_id); }
 
 // The sets made since the chain's last cursor, and the chain moved on; nullopt
 // when the chain breaks here (the caller lists). Of one era, sets were made in
@@ -127,13 +129,13 @@ bool mark_holds(const RunMemory& mem, const SpanMark& m) {
            mem.void_segments.end();
 }
 
-// The start of the marks' chain (see mark_span): `before` as it is now, and
-// SEM_INFO of this moment. `gone`: sets of `before` this process knows were
-// removed since it was listed (reclaimed, or the previous pass's, removed by
-// httpd's cleanups). The cheap marks need `before` to be exactly what exists;
-// when SEM_INFO's counts say otherwise (other programs made or removed sets
+// The start of the marks (see mark_span): `before` as it is now, the sets
+// this process knows were removed since it was listed already dropped
+// (begin_pass). Ordered, the chain of cursors goes on. Otherwise SEM_INFO of
+// this moment: the cheap marks need `before` to be exactly what exists; when
+// SEM_INFO's counts say otherwise (other programs made or removed sets
 // since), the table is listed again, once.
-void watch_from(RunMemory& mem, SemKernel& kernel, const std::vector<int>& gone) {
+void watch_from(RunMemory& mem, SemKernel& kernel) {
     mem.watching = false;
     mem.after_mpm = SpanMark{};
     mem.span_marks.clear();
@@ -142,11 +144,6 @@ void watch_from(RunMemory& mem, SemKernel& kernel, const std::vector<int>& gone)
     mem.void_segments.clear();
     if (!mem.before.ok) return;
     auto& sets = mem.before.sets;
-    sets.erase(std::remove_if(sets.begin(), sets.end(),
-                              [&](const SetInfo& s) {
-                                  return std::find(gone.begin(), gone.end(), s.semid) != gone.end();
-                              }),
-               sets.end());
     if (mem.ordered) {
         // The chain goes on from the previous pass's end (or from the start's
         // listing): what was made in between is in this pass's first window.
@@ -255,24 +252,54 @@ SpanMark take_mark(RunMemory& mem, SemKernel& kernel) {
     return mark;
 }
 
-Snapshot take_end(RunMemory& mem, SemKernel& kernel, pid_t self, uid_t euid) {
+PassEnd take_end(RunMemory& mem, SemKernel& kernel, pid_t self, uid_t euid) {
+    PassEnd end;
     if (mem.ordered && mem.before.ok) {
-        if (auto fresh = window_since(mem, kernel)) {
-            Snapshot after = known_in_segment(mem);
-            add_known(after.sets, *fresh);
-            after.ok = true;
-            return after;
+        if (auto last = window_since(mem, kernel)) {
+            // Every set made since `before` is in one of the marks' windows or
+            // listings, or in this last window (a mark that failed left its
+            // range to the next one). Only those not in `before` count: a set
+            // made between the chain's first cursor and the listing after it
+            // is in both.
+            std::vector<SetInfo> since;  // found since the last listing
+            auto take = [&](const SpanMark& m) {
+                if (!m.ok) return;
+                for (const auto& s : m.fresh)
+                    if (!has_id(mem.before.sets, s.semid)) end.made.push_back(s);
+                if (!m.listed && m.segment == mem.segment)
+                    since.insert(since.end(), m.fresh.begin(), m.fresh.end());
+            };
+            take(mem.after_mpm);
+            for (const auto& m : mem.span_marks) take(m);
+            for (const auto& s : *last)
+                if (!has_id(mem.before.sets, s.semid)) end.made.push_back(s);
+            since.insert(since.end(), last->begin(), last->end());
+            sort_by_id(end.made);
+            end.made.erase(
+                std::unique(end.made.begin(), end.made.end(),
+                            [](const SetInfo& a, const SetInfo& b) { return a.semid == b.semid; }),
+                end.made.end());
+            // `before` brought up to now in place: the last listing, plus the
+            // sets found since it.
+            if (mem.segment > 0) mem.before = std::move(mem.segment_base);
+            add_known(mem.before.sets, since);
+            end.ok = true;
+            return end;
         }
     }
     // The next pass's chain starts at this listing.
     start_chain(mem, kernel);
     Snapshot after = take_snapshot(kernel);
-    if (!after.ok) {
+    if (!after.ok || !mem.before.ok) {
         mem.ordered = false;
-        return after;
+        end.error = !after.ok ? after.error : mem.before.error;
+        return end;
     }
-    if (mem.before.ok) close_segment(mem, kernel, after, self, euid);
-    return after;
+    close_segment(mem, kernel, after, self, euid);
+    end.made = appeared(mem.before, after);
+    mem.before = std::move(after);
+    end.ok = true;
+    return end;
 }
 
 }  // namespace semguard

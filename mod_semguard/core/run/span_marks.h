@@ -22,10 +22,10 @@
 
 namespace semguard {
 
-// The start of a pass's chain of marks: `before` less the sets this process
-// knows were removed since it was listed (`gone`), and SEM_INFO of now; lists
-// the table again only when SEM_INFO disagrees with that.
-void watch_from(RunMemory& mem, SemKernel& kernel, const std::vector<int>& gone);
+// The start of a pass's marks, from `before` (less the sets this process
+// knows were removed since it was listed). Ordered: the chain goes on. Else
+// SEM_INFO of now; the table is listed again only when SEM_INFO disagrees.
+void watch_from(RunMemory& mem, SemKernel& kernel);
 
 // Starts the chain of cursors here (before a listing: a set made between the
 // two is then in both). False where the kernel gives no cursor.
@@ -35,10 +35,16 @@ bool start_chain(RunMemory& mem, SemKernel& kernel);
 // indices above the highest one seen before; else a listing.
 SpanMark take_mark(RunMemory& mem, SemKernel& kernel);
 
-// The end of a pass: the sets that exist now, as far as this process knows,
-// which become the next pass's `before`. Ordered: the known sets and the last
-// window's, without a listing. Otherwise one listing, which closes the segment.
-Snapshot take_end(RunMemory& mem, SemKernel& kernel, pid_t self, uid_t euid);
+// The end of a pass: the sets made since `before` (what the creator test then
+// sorts), and `before` brought up to now for the next pass. Ordered: the
+// marks' sets and the last window's, without a listing. Otherwise one
+// listing, which closes the segment of cheap marks.
+struct PassEnd {
+    bool ok = false;
+    SysError error;             // when not ok
+    std::vector<SetInfo> made;  // by anyone, sorted by semid
+};
+PassEnd take_end(RunMemory& mem, SemKernel& kernel, pid_t self, uid_t euid);
 
 // A listing closes the segment of cheap marks since the previous listing, and
 // voids them if a removal may have hidden a set of this process from them.
