@@ -7,7 +7,7 @@ tests/support/semstat_count.c (listing_support.py reads it), in a private IPC
 namespace holding FOREIGN_SETS other sets.
 
 MAX_LISTINGS is the current bound per process role (measured: 1 in the
-preflight process, 0 in the parent, since issue #15: 6 and 5 before). The
+preflight process, 1 in the parent, since issue #15: 6 and 5 before). The
 marks between hooks take a creation cursor (a probe set made and removed at
 once) and walk only the indices between it and the previous one; the counter
 counts those calls in stat_calls and starts no listing for them (a listing
@@ -38,9 +38,11 @@ FOREIGN_SETS = 2000
 # Measured 2 + 2 before the reclaim proof's notes (issue #10: one listing after
 # the MPM's hook in every pass) and the hook-span snapshots (issue #11: three
 # per pass) were added: 6 + 5. Issue #15: the marks and the passes' ends list
-# nothing (the windows between creation cursors); the preflight lists once, at
-# its start (the reclaim's listing, the chain's baseline).
-MAX_LISTINGS = {"preflight": 1, "parent": 0, "child": 0, "stop": 0}
+# nothing (the windows between creation cursors); each process lists once, at
+# the start of its first pass: the baseline of its ownership proof (a set it
+# last touched is its own only if that listing lacks it: pid reuse), and for
+# the preflight also the reclaim's listing.
+MAX_LISTINGS = {"preflight": 1, "parent": 1, "child": 0, "stop": 0}
 
 
 def plant_foreign_sets(n):

@@ -15,6 +15,14 @@ std::optional<int> FakeIpcIds::allocate(long limit) {
     const long cap = std::min<long>(limit, kIndexSpan);
     if (count() >= cap) return std::nullopt;  // ipc_addid: ENOSPC
 
+    if (forced_ >= 0) {  // ipc_idr_alloc's restore path
+        const int id = forced_;
+        forced_ = -1;
+        if (indices_.count(index_of(id)) != 0) return std::nullopt;
+        indices_.insert(index_of(id));
+        live_ids_.insert(id);
+        return id;
+    }
     if (lowest_free_) {
         std::optional<int> index = first_free_index(0, kIndexSpan);
         if (!index) return std::nullopt;

@@ -27,6 +27,10 @@ public:
     // at every creation (ipc_addid: idr_alloc from 0, new->seq = ids->seq++).
     void allocate_lowest_free() { lowest_free_ = true; }
 
+    // /proc/sys/kernel/sem_next_id (checkpoint/restore): the next object gets
+    // this id if its index is free; the cursor and sequence number stay.
+    void force_next_id(int id) { forced_ = id; }
+
     bool in_use(int id) const { return live_ids_.count(id) != 0; }
     int count() const { return static_cast<int>(indices_.size()); }
     int highest_index() const { return indices_.empty() ? -1 : *indices_.rbegin(); }
@@ -40,6 +44,7 @@ private:
     int last_index_ = -1;
     int seq_ = 0;
     bool lowest_free_ = false;
+    int forced_ = -1;
 };
 
 }  // namespace semguard

@@ -88,6 +88,8 @@ public:
     void without_cursor() { cursor_supported_ = false; }
     // Linux before 5.1's allocator (FakeIpcIds::allocate_lowest_free).
     void allocate_lowest_free() { ids_.allocate_lowest_free(); }
+    // Writing /proc/sys/kernel/sem_next_id: the next set gets this id.
+    void force_next_id(int id) { ids_.force_next_id(id); }
 
     // The next call of `op` fails with `error_code` (queued; one per call).
     void fail_next(Op op, int error_code) { faults_.fail_next(op, error_code); }

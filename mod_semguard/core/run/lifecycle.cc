@@ -96,8 +96,11 @@ void protect_sets(RunMemory& mem, SemKernel& kernel, Logger& log) {
 void note_new_sets(RunMemory& mem, SemKernel& kernel, const std::vector<SetInfo>& fresh) {
     AnchorBlock* b = anchor_block(mem.anchor);
     if (!b) return;
-    // This process is alive and running this code: a set it touched last is its own.
-    for (const auto& s : created_by(kernel, fresh, mem.record.run.parent_pid, mem.record.run.euid))
+    // This process is alive and running this code: a set it touched last and
+    // made while it was alive (not in its baseline) is its own.
+    const pid_t self = mem.record.run.parent_pid;
+    for (const auto& s :
+         created_by(kernel, after_baseline(mem, fresh, self), self, mem.record.run.euid))
         anchor_note_set(*b, s.semid, s.ctime);
 }
 
@@ -212,14 +215,17 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
     // leave the previous generation's removed sets looking like a removal from outside.
     mem.record.sets = carried;
 
-    // The sets this pass starts from: start_run's listing, or else the previous
-    // pass's end (since then httpd only removed sets, and what other programs
-    // created meanwhile fails end_pass's creator test anyway); less the sets
-    // this process knows are gone.
+    // The sets this pass starts from: start_run's listing; else, in a process
+    // that has not listed yet (the real pass, after httpd detached) and at a
+    // graceful restart (ids come back once the sequence number has cycled),
+    // a listing of its own: the baseline of its ownership proof
+    // (span_marks.h). Else the previous pass's end (apache2 -X). Less the
+    // sets this process knows are gone.
+    const pid_t self = probe.self_pid();
     if (before.ok)
         mem.before = std::move(before);
-    else if (!mem.before.ok)
-        mem.before = take_snapshot(kernel);
+    else if (mem.baseline_pid != self || in.kind == PassKind::Restart || !mem.before.ok)
+        mem.before = list_for_pass(mem, kernel, self);
     forget(mem.before, gone);
 
     auto limits = kernel.limits();
@@ -334,7 +340,7 @@ void end_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunProbe& 
         for (const auto& sp : spans)
             chain.back().hooks.insert(chain.back().hooks.end(), sp.begin(), sp.end());
     }
-    for (const auto& s : created_by(kernel, end.made, self, euid)) {
+    for (const auto& s : created_by(kernel, after_baseline(mem, end.made, self), self, euid)) {
         size_t at = chain.size() - 1;
         auto it = std::find_if(span_of.begin(), span_of.end(),
                                [&](const std::pair<int, size_t>& p) { return p.first == s.semid; });

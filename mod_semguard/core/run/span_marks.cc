@@ -144,25 +144,9 @@ void watch_from(RunMemory& mem, SemKernel& kernel) {
     mem.void_segments.clear();
     if (!mem.before.ok) return;
     auto& sets = mem.before.sets;
-    if (mem.ordered) {
-        // The chain goes on from the previous pass's end (or from the start's
-        // listing): what was made in between is in this pass's first window.
-        // `before` sees other programs' sets made but not their removals; it is
-        // listed again only when that has let it grow far past what exists.
-        auto now = kernel.usage();
-        if (!now || static_cast<long>(sets.size()) <= 2 * now->arrays + 64) return;
-        const CreationCursor kept = mem.cursor;
-        if (start_chain(mem, kernel)) {
-            Snapshot relisted = take_snapshot(kernel);
-            if (relisted.ok) {
-                mem.before = std::move(relisted);
-                return;
-            }
-        }
-        mem.ordered = true;  // a failed relisting changes nothing: go on from where it was
-        mem.cursor = kept;
-        return;
-    }
+    // The chain goes on from the previous pass's end, or from the listing
+    // this pass began with (begin_pass).
+    if (mem.ordered) return;
     auto now = kernel.usage();
     if (now && now->arrays == static_cast<long>(sets.size()) &&
         now->semaphores == semaphores_in(sets)) {
@@ -252,27 +236,49 @@ SpanMark take_mark(RunMemory& mem, SemKernel& kernel) {
     return mark;
 }
 
+void set_baseline(RunMemory& mem, const Snapshot& listing, pid_t self) {
+    mem.baseline_ids.clear();
+    mem.baseline_ids.reserve(listing.sets.size());
+    for (const auto& s : listing.sets) mem.baseline_ids.push_back(s.semid);  // sorted by semid
+    mem.baseline_pid = self;
+}
+
+Snapshot list_for_pass(RunMemory& mem, SemKernel& kernel, pid_t self) {
+    start_chain(mem, kernel);  // before the listing: a set made in between is in both
+    Snapshot listed = take_snapshot(kernel);
+    if (listed.ok) set_baseline(mem, listed, self);
+    return listed;
+}
+
+std::vector<SetInfo> after_baseline(const RunMemory& mem, const std::vector<SetInfo>& sets,
+                                    pid_t self) {
+    std::vector<SetInfo> out;
+    if (mem.baseline_pid != self) return out;
+    for (const auto& s : sets)
+        if (!std::binary_search(mem.baseline_ids.begin(), mem.baseline_ids.end(), s.semid))
+            out.push_back(s);
+    return out;
+}
+
 PassEnd take_end(RunMemory& mem, SemKernel& kernel, pid_t self, uid_t euid) {
     PassEnd end;
     if (mem.ordered && mem.before.ok) {
         if (auto last = window_since(mem, kernel)) {
-            // Every set made since `before` is in one of the marks' windows or
-            // listings, or in this last window (a mark that failed left its
-            // range to the next one). Only those not in `before` count: a set
-            // made between the chain's first cursor and the listing after it
-            // is in both.
+            // Every set made since the pass began is in one of the marks'
+            // windows or listings, or in this last window (a mark that failed
+            // left its range to the next one). Not checked against `before`:
+            // an id can come back (the sequence number cycles), and what this
+            // process may claim is decided against its baseline (end_pass).
             std::vector<SetInfo> since;  // found since the last listing
             auto take = [&](const SpanMark& m) {
                 if (!m.ok) return;
-                for (const auto& s : m.fresh)
-                    if (!has_id(mem.before.sets, s.semid)) end.made.push_back(s);
+                end.made.insert(end.made.end(), m.fresh.begin(), m.fresh.end());
                 if (!m.listed && m.segment == mem.segment)
                     since.insert(since.end(), m.fresh.begin(), m.fresh.end());
             };
             take(mem.after_mpm);
             for (const auto& m : mem.span_marks) take(m);
-            for (const auto& s : *last)
-                if (!has_id(mem.before.sets, s.semid)) end.made.push_back(s);
+            end.made.insert(end.made.end(), last->begin(), last->end());
             since.insert(since.end(), last->begin(), last->end());
             sort_by_id(end.made);
             end.made.erase(

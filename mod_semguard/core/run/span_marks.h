@@ -31,6 +31,22 @@ void watch_from(RunMemory& mem, SemKernel& kernel);
 // two is then in both). False where the kernel gives no cursor.
 bool start_chain(RunMemory& mem, SemKernel& kernel);
 
+// The proof of ownership (issue #10: no rule trusts a pid by itself). A set
+// this process last touched is its own only if it was made while the process
+// was alive, so that no other process had its pid meanwhile: it is not among
+// the sets of a listing this process took before the pass made any
+// (`baseline_ids`). The windows between cursors only find candidates: a
+// window can hold an older set (an id forced through sem_next_id, or the
+// sequence number gone all the way round), never one the baseline lacks.
+void set_baseline(RunMemory& mem, const Snapshot& listing, pid_t self);
+// The listing a pass begins with where the baseline is another process's
+// (the real pass after httpd detached) or could be stale (a graceful
+// restart): starts a new chain just before it, and sets the baseline.
+Snapshot list_for_pass(RunMemory& mem, SemKernel& kernel, pid_t self);
+// Of `sets`, those not in the baseline; none when the baseline is not `self`'s.
+std::vector<SetInfo> after_baseline(const RunMemory& mem, const std::vector<SetInfo>& sets,
+                                    pid_t self);
+
 // One mark: the window since the previous cursor; else SEM_INFO and the
 // indices above the highest one seen before; else a listing.
 SpanMark take_mark(RunMemory& mem, SemKernel& kernel);

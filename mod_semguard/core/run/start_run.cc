@@ -277,6 +277,7 @@ Snapshot start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunPr
     // pass of this run lists the table again unless the chain breaks.
     start_chain(mem, kernel);
     const Snapshot live = take_snapshot(kernel);
+    if (live.ok) set_baseline(mem, live, probe.self_pid());
     StartContext c{in, mem, kernel, probe, log, live, {}, {}, false, {}};
     reclaim_recorded_files(c);
     reclaim_home_records(c);
