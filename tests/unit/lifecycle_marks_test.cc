@@ -38,6 +38,13 @@ protected:
         end_pass(in, mem_, kernel_, probe_, log_, kWindow1, kWindow2, {{}, {}, kLeakerSpan});
         clock_->advance(1);
     }
+    // The preflight, httpd's cleanup of its sets, and the detach: the real
+    // pass runs next, in the parent.
+    void preflight_then_detach(PassSets& pre, int& pre_leak) {
+        marked_pass(PassKind::Preflight, 0, kPreflightPid, pre, pre_leak);
+        clear_pconf(mem_, pre);
+        detach();
+    }
     int foreign_set() {
         auto id = kernel_.create_set(0, 1, 0600, 0, 0, 0, 0, 9999);
         EXPECT_TRUE(id.ok());
@@ -102,9 +109,7 @@ TEST_F(CheapMarksTest, SetsMadeBelowTheHighestIndexMakeTheMarkListTheTable) {
     facts_.modules.insert("mod_leaktest.c");
     PassSets pre, real;
     int pre_leak = -1, leak = -1;
-    marked_pass(PassKind::Preflight, 0, kPreflightPid, pre, pre_leak);
-    clear_pconf(mem_, pre);
-    detach();
+    preflight_then_detach(pre, pre_leak);
     const int top = highest_index();
     const int before_parent = kernel_.full_listings();
     marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak);
@@ -128,9 +133,7 @@ TEST_F(CheapMarksTest, AForeignRemovalThatHidesANewSetLeavesTheSetsUnnamedNotMis
     facts_.modules.insert("mod_leaktest.c");
     PassSets pre, real;
     int pre_leak = -1, leak = -1;
-    marked_pass(PassKind::Preflight, 0, kPreflightPid, pre, pre_leak);
-    clear_pconf(mem_, pre);
-    detach();
+    preflight_then_detach(pre, pre_leak);
     marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak,
                 [&] { ASSERT_TRUE(kernel_.remove_set(victim).ok()); });
     const Record r = state();
@@ -147,9 +150,7 @@ TEST_F(CheapMarksTest, SetsOfOtherProgramsMadeBetweenThePassesMakeOneMoreListing
     facts_.modules.insert("mod_leaktest.c");
     PassSets pre, real;
     int pre_leak = -1, leak = -1;
-    marked_pass(PassKind::Preflight, 0, kPreflightPid, pre, pre_leak);
-    clear_pconf(mem_, pre);
-    detach();
+    preflight_then_detach(pre, pre_leak);
     foreign_set();  // between the preflight's end and the real pass: not in its listing
     const int before_parent = kernel_.full_listings();
     marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak);
@@ -271,9 +272,7 @@ TEST_F(MarksTest, AWrapOfTheAllocatorInsideAPassCostsOneListing) {
     facts_.modules.insert("mod_leaktest.c");
     PassSets pre, real;
     int pre_leak = -1, leak = -1;
-    marked_pass(PassKind::Preflight, 0, kPreflightPid, pre, pre_leak);
-    clear_pconf(mem_, pre);
-    detach();
+    preflight_then_detach(pre, pre_leak);
     const int before_parent = kernel_.full_listings();
     marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak, [&] {
         for (int i = 0; i < FakeIpcIds::kMinCycle; ++i)
@@ -336,9 +335,7 @@ TEST_F(MarksTest, AGracefulRestartListsOnceForItsBaseline) {
     // it are gone from it.
     PassSets pre, real, again;
     int pre_leak = -1, leak = -1, leak2 = -1;
-    marked_pass(PassKind::Preflight, 0, kPreflightPid, pre, pre_leak);
-    clear_pconf(mem_, pre);
-    detach();
+    preflight_then_detach(pre, pre_leak);
     std::vector<int> passing;
     marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak, [&] {
         for (int i = 0; i < 300; ++i) passing.push_back(foreign_set());
