@@ -69,8 +69,10 @@ void sort_by_id(std::vector<SetInfo>& sets) { std::sort(sets.begin(), sets.end()
 // The sets made since the chain's last cursor, and the chain moved on; nullopt
 // when the chain breaks here (the caller lists). Of one era, sets were made in
 // index order, so every set made between the two cursors lies at an index
-// between theirs and is of their era; a set of another era found there is
-// older (its index was free at both cursors' era only if it was made before).
+// between theirs and is of their era; a set of another era found there was
+// made earlier, and is left out. An older set can still be of this era (an
+// id forced through sem_next_id, or a full cycle of the sequence number ago):
+// the windows only find candidates, the baseline decides (after_baseline).
 std::optional<std::vector<SetInfo>> window_since(RunMemory& mem, SemKernel& kernel) {
     auto now = cursor_now(kernel);
     if (!now || now->era != mem.cursor.era || now->index <= mem.cursor.index) return std::nullopt;
