@@ -137,14 +137,22 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
         for (const auto& w : mem.startup.would_reclaim) known.push_back(w.semid);
         mem.unvouched = sets_not_vouched_for(before, kernel, probe, known);
         mem.startup.unvouched = mem.unvouched;
-        std::string what = mem.unvouched.empty()
-                               ? std::string("no set of the running server was found unrecorded")
-                               : std::to_string(mem.unvouched.size()) +
-                                     " set(s) made by the running server before (last used by "
-                                     "its processes: " +
-                                     bounded_id_list(mem.unvouched) +
-                                     ") cannot be vouched for: they are not recorded, and a crash "
-                                     "would leave them behind";
+        // Only a set last used by the parent or a live child can be told
+        // from another program's. One the server made before it detached
+        // (mod_ssl's session cache) was last used by a process that has
+        // exited: it is never found here, so the message says so instead of
+        // "none" (found by an adversarial test).
+        std::string what =
+            (mem.unvouched.empty()
+                 ? std::string("no set last used by the running server's processes (its parent "
+                               "and children) was found unrecorded")
+                 : std::to_string(mem.unvouched.size()) +
+                       " set(s) last used by the running server's processes (" +
+                       bounded_id_list(mem.unvouched) +
+                       ") cannot be vouched for: they are not recorded, and a crash would leave "
+                       "them behind") +
+            "; nor can a set it made before it detached (mod_ssl's session cache, for one), "
+            "whose last user has exited";
         log.log(mem.unvouched.empty() ? Level::Notice : Level::Warn, tag::kUnvouched,
                 "enabled by a reload (generation " + std::to_string(in.generation) + "): " + what +
                     ". Sets made from this generation on are recorded; a full restart "
@@ -215,16 +223,17 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
     // leave the previous generation's removed sets looking like a removal from outside.
     mem.record.sets = carried;
 
-    // The sets this pass starts from: start_run's listing; else, in a process
-    // that has not listed yet (the real pass, after httpd detached) and at a
-    // graceful restart (ids come back once the sequence number has cycled),
-    // a listing of its own: the baseline of its ownership proof
-    // (span_marks.h). Else the previous pass's end (apache2 -X). Less the
-    // sets this process knows are gone.
+    // The sets this pass starts from: start_run's listing; else a listing of
+    // its own, the baseline of its ownership proof (span_marks.h). The real
+    // pass after httpd detached is a new process, born after the preflight's
+    // listing; a graceful restart may come hours later, when ids can have come
+    // back; and without a detach (apache2 -X, -DFOREGROUND) the sequence number
+    // may have gone all the way round while httpd read its configuration
+    // again. Less the sets this process knows are gone.
     const pid_t self = probe.self_pid();
     if (before.ok)
         mem.before = std::move(before);
-    else if (mem.baseline_pid != self || in.kind == PassKind::Restart || !mem.before.ok)
+    else
         mem.before = list_for_pass(mem, kernel, self);
     forget(mem.before, gone);
 
