@@ -1,6 +1,7 @@
 // The engine's side of httpd's startup and restart sequence. The glue calls:
 //   begin_pass      open_logs, before the MPM's hook: reclaim (first pass of a
-//                   start only), headroom check, snapshot, Starting record;
+//                   start only), the pass's one listing (its baseline), the
+//                   headroom check, Starting record;
 //   mark_after_mpm  open_logs, right after the MPM created its accept mutexes;
 //   mark_span       post_config, between hook positions (FIRST|MIDDLE|LAST|
 //                   REALLY_LAST): narrows which module made a set;
@@ -138,11 +139,10 @@ void mark_after_mpm(RunMemory& mem, SemKernel& kernel, PassKind kind = PassKind:
 // the run's. mark_after_mpm calls it; the glue may call it at more points.
 void note_new_sets(RunMemory& mem, SemKernel& kernel, const std::vector<SetInfo>& fresh);
 // A mark between post_config hook positions (every pass, also the preflight).
-// No listing of the kernel's table: SEM_INFO, and SEM_STAT_ANY on the indices
-// above the highest one the previous mark saw, where the sets made since are.
-// Only when those do not add up to the change in SEM_INFO's count (a set was
-// removed, or made below the highest index) is the table listed. Whether the
-// marks were right is checked in end_pass against its one listing.
+// No listing of the kernel's table: the indices between two creation cursors,
+// where the sets made since are; without cursors, SEM_INFO and the indices
+// above the highest one the previous mark saw, checked at the pass's end
+// (span_marks.h). Where neither holds, the table is listed.
 void mark_span(RunMemory& mem, SemKernel& kernel);
 // `window1`: hooks between begin_pass and mark_after_mpm; `window2`: from there to
 // the first mark_span (or end_pass); `spans[i]`: from the i-th mark_span to the

@@ -263,18 +263,18 @@ Snapshot start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunPr
                    Logger& log) {
     begin_memory(in, mem);
     remove_stale_temp_files(in.settings.state_file);
-    // The one listing of a start (issue #15). It serves (a) reclaim_previous_run's
+    // The preflight's one listing (issue #15). It serves (a) reclaim_previous_run's
     // unrecorded_startup_sets (when a record's phase is Starting), (b) the
     // look-alike report and the owner breakdown of SG0110/SG0111, and (c) the
-    // preflight pass's `before`, the baseline that proves a set new where the
-    // kernel gives no creation cursor. Never "cuid = euid, last pid = this
-    // process and ctime >= the pass's start" instead: that claims an older set
-    // whose last semop came from an earlier process with this pid (pid reuse;
-    // the ctime, in seconds, changes at IPC_SET too), and a wrong claim can end
-    // in removing another program's set.
-    // The chain of creation cursors starts just before it (span_marks.h): from
-    // then on every set made is found in a window between two cursors, and no
-    // pass of this run lists the table again unless the chain breaks.
+    // preflight's baseline: a set is this process's only if this listing
+    // lacks it (span_marks.h, after_baseline). Never "cuid = euid, last pid =
+    // this process and ctime >= the pass's start" instead: that claims an
+    // older set whose last semop came from an earlier process with this pid
+    // (pid reuse; the ctime, in seconds, changes at IPC_SET too), and a wrong
+    // claim can end in removing another program's set. The chain of creation
+    // cursors starts just before it: the preflight's marks and end then read
+    // only the indices between cursors. Every later pass lists once more, for
+    // its own baseline (begin_pass).
     start_chain(mem, kernel);
     const Snapshot live = take_snapshot(kernel);
     if (live.ok) set_baseline(mem, live, probe.self_pid());
