@@ -453,6 +453,53 @@ def _stop_between_passes(s, condition, attempts=6):
     return None
 
 
+def preflight_ended(state_dir):
+    """A predicate for held starts (per attempt): the preflight has ended
+    (record phase running) and httpd removed its sets (mod_ssl's cache mutex
+    stays), so the real pass has not begun."""
+    at_end = {}
+
+    def done(attempt):
+        paths = [os.path.join(state_dir, n) for n in os.listdir(state_dir)
+                 if n.startswith("semguard.") and n.endswith(".state")] \
+            if os.path.isdir(state_dir) else []
+        if not paths or _state_phase(paths[0]) != "running":
+            return False
+        ids = {x["semid"] for x in sem_sets()}
+        first = at_end.setdefault(attempt, ids)
+        return ids < first
+    return done
+
+
+def hide_next_set_below_last_cursor():
+    """While the server is held: as another program, go to the next era (its
+    first set, at index 0, is removed: that hole stays), fill every other free
+    index up to the last cursor's with sets it keeps, then churn round to the
+    era before, stopping just below the top of the cycle. The server's next
+    set then goes into the hole at index 0, of the last cursor's era, and its
+    next cursor lands past the last one. Returns (era, last cursor's index,
+    the sets kept)."""
+    era, nxt = probe()            # where the last cursor went: the next index, same era
+    last = nxt - 1
+    assert last >= 0, (era, nxt)
+    while probe() != ((era + 1) % SEQ_VALUES, 0):
+        pass
+    holders = []
+    while True:
+        sid = harness.create_set()
+        if split(sid)[1] > last:
+            harness.remove_set(sid)
+            break
+        holders.append(sid)
+    used = {split(x["semid"])[1] for x in sem_sets()}
+    free_top = sorted(i for i in range(64) if i not in used and i > last)
+    assert len(free_top) >= 2, (last, used)
+    n = churn_until((era - 1) % SEQ_VALUES, free_top[-2], minimum=64)
+    print("    NOTE: last cursor (%d, %d), %d holders, churned %d" % (era, last, len(holders), n),
+          flush=True)
+    return era, last, holders
+
+
 @harness.timeout(300)
 def test_allocator_cycle_between_two_cursors_hides_accept_mutex():
     """Two cursors of one era with the second further on do not prove that
@@ -471,47 +518,13 @@ def test_allocator_cycle_between_two_cursors_hides_accept_mutex():
     other program only keeps some sets and creates and removes others."""
     s = Server()
     state_dir = os.path.join(s.root, "run")
-
-    at_end = {}
-
-    def preflight_done(attempt):
-        """The preflight has ended (record phase running) and httpd removed
-        its sets (mod_ssl's cache mutex stays): before the daemon's pass."""
-        paths = [os.path.join(state_dir, n) for n in os.listdir(state_dir)
-                 if n.startswith("semguard.") and n.endswith(".state")] \
-            if os.path.isdir(state_dir) else []
-        if not paths or _state_phase(paths[0]) != "running":
-            return False
-        ids = {x["semid"] for x in sem_sets()}
-        first = at_end.setdefault(attempt, ids)
-        return ids < first
+    preflight_done = preflight_ended(state_dir)
 
     held = _stop_between_passes(s, preflight_done)
     if held is None:
         harness.fail("never stopped the start between the preflight and the real pass")
     t, result, stopped = held
-    # Where the preflight's last cursor went: the next index, same era.
-    era, nxt = probe()
-    last = nxt - 1
-    assert last >= 0, (era, nxt)
-    # Another program: go to the next era (its first set, at index 0, is
-    # removed: that hole stays), fill every other free index up to the
-    # cursor's with sets it keeps, then churn round to the era before.
-    while probe() != ((era + 1) % SEQ_VALUES, 0):
-        pass
-    holders = []
-    while True:
-        sid = harness.create_set()
-        if split(sid)[1] > last:
-            harness.remove_set(sid)
-            break
-        holders.append(sid)
-    used = {split(x["semid"])[1] for x in sem_sets()}
-    free_top = sorted(i for i in range(64) if i not in used and i > last)
-    assert len(free_top) >= 2, (last, used)
-    n = churn_until((era - 1) % SEQ_VALUES, free_top[-2], minimum=64)
-    print("    NOTE: last cursor (%d, %d), %d holders, churned %d, stopped at (%d, %d)" % (
-        era, last, len(holders), n, (era - 1) % SEQ_VALUES, free_top[-2]), flush=True)
+    era, last, holders = hide_next_set_below_last_cursor()
     for pid in stopped:
         os.kill(pid, signal.SIGCONT)
     t.join()

@@ -41,9 +41,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import Server, sem_sets, wait_for  # noqa: E402
 from test_reclaim import state_path, read_record, recorded_ids, reclaim_lines  # noqa: E402
-from test_cursor_attacks import (SEQ_VALUES, churn_until, probe, split, server_sets,  # noqa: E402
-                                 _state_phase, to_era_start,
-                                 _touched_sets)
+from test_cursor_attacks import (split, server_sets, to_era_start, _touched_sets,  # noqa: E402
+                                 preflight_ended, hide_next_set_below_last_cursor)
 
 
 def _start_held(s, flag, condition, attempts=8):
@@ -87,17 +86,7 @@ def _cycle_between_passes(flag):
     s = Server()
     to_era_start()   # few holders below the last cursor: the cycle stays 64 indices
     state_dir = os.path.join(s.root, "run")
-    at_end = {}
-
-    def preflight_done(attempt):
-        paths = [os.path.join(state_dir, n) for n in os.listdir(state_dir)
-                 if n.startswith("semguard.") and n.endswith(".state")] \
-            if os.path.isdir(state_dir) else []
-        if not paths or _state_phase(paths[0]) != "running":
-            return False
-        ids = {x["semid"] for x in sem_sets()}
-        first = at_end.setdefault(attempt, ids)
-        return ids < first
+    preflight_done = preflight_ended(state_dir)
 
     held = _start_held(s, flag, preflight_done)
     if held is None:
@@ -106,24 +95,7 @@ def _cycle_between_passes(flag):
     if os.environ.get("ADV_DEBUG"):
         print("    DEBUG at stop: %s" % [(split(x["semid"]), x["otime"]) for x in sem_sets()],
               flush=True)
-    era, nxt = probe()
-    last = nxt - 1
-    assert last >= 0, (era, nxt)
-    while probe() != ((era + 1) % SEQ_VALUES, 0):
-        pass
-    holders = []
-    while True:
-        sid = harness.create_set()
-        if split(sid)[1] > last:
-            harness.remove_set(sid)
-            break
-        holders.append(sid)
-    used = {split(x["semid"])[1] for x in sem_sets()}
-    free_top = sorted(i for i in range(64) if i not in used and i > last)
-    assert len(free_top) >= 2, (last, used)
-    n = churn_until((era - 1) % SEQ_VALUES, free_top[-2], minimum=64)
-    print("    NOTE: last cursor (%d, %d), %d holders, churned %d" % (era, last, len(holders), n),
-          flush=True)
+    era, last, holders = hide_next_set_below_last_cursor()
     os.kill(proc.pid, signal.SIGCONT)
     wait_for(lambda: proc.poll() is not None or s._probe(timeout=5), timeout=60, interval=0.1,
              what="apache2 %s to answer" % flag)

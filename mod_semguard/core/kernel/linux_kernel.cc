@@ -147,10 +147,7 @@ SysResult<SemUsage> LinuxSemKernel::usage() {
 SysResult<std::vector<SetInfo>> LinuxSemKernel::list_sets() {
     SysResult<SemUsage> now = usage();
     if (!now) return now.error();
-    // Room for the sets later passes add to a snapshot (the engine keeps one,
-    // sorted, and adds what each pass made): 30,000 entries are not moved then.
-    const auto arrays = static_cast<size_t>(now->arrays);
-    return list_sets_between(0, now->highest_index, arrays + arrays / 16 + 64);
+    return list_sets_between(0, now->highest_index, static_cast<size_t>(now->arrays));
 }
 
 SysResult<std::vector<SetInfo>> LinuxSemKernel::list_sets_between(int first_index, int last_index) {

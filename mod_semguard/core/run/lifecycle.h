@@ -93,13 +93,13 @@ struct RunMemory {
     Projection need;
     long last_created = -1;      // sets the last real pass created: a restart's exact need
     Projection last_projection;  // what that pass was projected to create
-    Snapshot before;             // at begin_pass (the previous pass's end, when there was one)
-    // The proof that a set is this process's (span_marks.h, owned_candidates):
+    Snapshot before;             // the listing this pass began with, less the sets known gone
+    // The proof that a set is this process's (span_marks.h, after_baseline):
     // the ids of the listing this process took at the start of the pass
     // (sorted). A set it last touched and that is not among them was made
     // while it was alive: no other process had its pid meanwhile.
     std::vector<int> baseline_ids;
-    pid_t baseline_pid = 0;  // who took it; another process (after the detach) lists anew
+    pid_t baseline_pid = 0;  // who took it: another process may claim nothing by it
     // The chain of cursors (span_marks.h): while `ordered`, each mark finds the
     // sets made since `cursor` by walking only the indices between two cursors.
     bool ordered = false;

@@ -23,9 +23,8 @@ bool has_id(const std::vector<SetInfo>& sorted, int semid) {
 
 bool by_id(const SetInfo& a, const SetInfo& b) { return a.semid < b.semid; }
 
-// Adds `more` (any order) to `sorted`, in place: O(sets) moves and no copy
-// of the 30,000 entries a busy host has (issue #15: such copies were a third
-// of the start-up cost left after the listings).
+// Adds `more` (any order) to `sorted`: one merge, not an insert (and a move
+// of every later entry) per set.
 void add_known(std::vector<SetInfo>& sorted, const std::vector<SetInfo>& more) {
     const auto middle = static_cast<std::ptrdiff_t>(sorted.size());
     for (const auto& s : more)
@@ -263,49 +262,38 @@ std::vector<SetInfo> after_baseline(const RunMemory& mem, const std::vector<SetI
 }
 
 PassEnd take_end(RunMemory& mem, SemKernel& kernel, pid_t self, uid_t euid) {
+    // `before` is not brought up to date: every pass but the preflight begins
+    // with a listing of its own (begin_pass), and no one reads it in between.
     PassEnd end;
     if (mem.ordered && mem.before.ok) {
         if (auto last = window_since(mem, kernel)) {
             // Every set made since the pass began is in one of the marks'
             // windows or listings, or in this last window (a mark that failed
             // left its range to the next one). Not checked against `before`:
-            // an id can come back (the sequence number cycles), and what this
-            // process may claim is decided against its baseline (end_pass).
-            std::vector<SetInfo> since;  // found since the last listing
-            auto take = [&](const SpanMark& m) {
-                if (!m.ok) return;
-                end.made.insert(end.made.end(), m.fresh.begin(), m.fresh.end());
-                if (!m.listed && m.segment == mem.segment)
-                    since.insert(since.end(), m.fresh.begin(), m.fresh.end());
+            // what this process may claim is decided against its baseline.
+            auto take = [&](const std::vector<SetInfo>& fresh) {
+                end.made.insert(end.made.end(), fresh.begin(), fresh.end());
             };
-            take(mem.after_mpm);
-            for (const auto& m : mem.span_marks) take(m);
-            end.made.insert(end.made.end(), last->begin(), last->end());
-            since.insert(since.end(), last->begin(), last->end());
+            if (mem.after_mpm.ok) take(mem.after_mpm.fresh);
+            for (const auto& m : mem.span_marks)
+                if (m.ok) take(m.fresh);
+            take(*last);
             sort_by_id(end.made);
             end.made.erase(
                 std::unique(end.made.begin(), end.made.end(),
                             [](const SetInfo& a, const SetInfo& b) { return a.semid == b.semid; }),
                 end.made.end());
-            // `before` brought up to now in place: the last listing, plus the
-            // sets found since it.
-            if (mem.segment > 0) mem.before = std::move(mem.segment_base);
-            add_known(mem.before.sets, since);
             end.ok = true;
             return end;
         }
     }
-    // The next pass's chain starts at this listing.
-    start_chain(mem, kernel);
     Snapshot after = take_snapshot(kernel);
     if (!after.ok || !mem.before.ok) {
-        mem.ordered = false;
         end.error = !after.ok ? after.error : mem.before.error;
         return end;
     }
     close_segment(mem, kernel, after, self, euid);
     end.made = appeared(mem.before, after);
-    mem.before = std::move(after);
     end.ok = true;
     return end;
 }

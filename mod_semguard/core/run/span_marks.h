@@ -2,9 +2,10 @@
 // found without listing the kernel's table.
 // - Ordered (Linux 5.1 and later): a chain of creation cursors (sem_kernel.h).
 //   Each mark takes a cursor and walks only the indices between it and the
-//   previous one; what it finds there of the previous cursor's era is exactly
-//   what was made in between. The chain runs from the start's one listing
-//   through every pass, restarts included; nothing needs checking later.
+//   previous one; what it finds there of the previous cursor's era is what was
+//   made in between (and, rarely, an older set: the baseline below decides).
+//   A chain starts just before the listing each pass begins with and runs to
+//   the pass's end, which then needs no listing.
 // - Otherwise, or when the chain breaks (the allocator wrapped, the cursor
 //   failed, the table is within a margin of its limits): SEM_INFO and the
 //   indices above the highest one seen; the proof is at take_mark. end_pass and
@@ -51,10 +52,10 @@ std::vector<SetInfo> after_baseline(const RunMemory& mem, const std::vector<SetI
 // indices above the highest one seen before; else a listing.
 SpanMark take_mark(RunMemory& mem, SemKernel& kernel);
 
-// The end of a pass: the sets made since `before` (what the creator test then
-// sorts), and `before` brought up to now for the next pass. Ordered: the
-// marks' sets and the last window's, without a listing. Otherwise one
-// listing, which closes the segment of cheap marks.
+// The end of a pass: the sets made since `before`, by anyone (the baseline and
+// the creator test then sort them). Ordered: the marks' sets and the last
+// window's, without a listing. Otherwise one listing, which closes the
+// segment of cheap marks.
 struct PassEnd {
     bool ok = false;
     SysError error;             // when not ok
