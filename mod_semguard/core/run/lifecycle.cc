@@ -273,7 +273,10 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
         hi.alternatives = in.alternatives;
         hi.max_processes = in.max_processes;
         mem.headroom = assess_headroom(hi);
-        if (!mem.headroom.warning.empty() || !mem.headroom.failure.empty()) {
+        // The preflight logs no warning (log_headroom): only a failure's report.
+        const bool report_due = !mem.headroom.failure.empty() ||
+                                (!mem.headroom.warning.empty() && in.kind != PassKind::Preflight);
+        if (report_due) {
             // Who holds the sets, next to the limit (SG0110/SG0111): a report,
             // so the sets this pass starts from serve instead of one more
             // listing of the table (issue #15: near the limit, as in the
