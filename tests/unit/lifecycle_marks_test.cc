@@ -398,10 +398,14 @@ TEST_F(MarksTest, ASetMadeBeforeTheDetachUnderTheParentsPidIsNeverClaimed) {
     EXPECT_EQ(find_set(state(), real.map)->type, "rewrite-map");
 }
 
-// ---- a partial baseline in a large table -------------------------------------
+// ---- a large table ---------------------------------------------------------
 
-// 3,000 sets of another program: from 2,048 sets in use on, the real pass's
-// baseline covers only the indices above its first cursor (list_for_pass).
+// 3,000 sets of another program. A partial baseline (only the indices above
+// the first cursor) was tried here and dropped: a wrap of the allocator
+// inside the pass put the pass's later sets below its floor, unprovable, and
+// under another program's churn that was common (bench/README.md, "Why the
+// baseline is the whole table"). These cases hold the whole baseline to what
+// the partial one could not do.
 class LargeTableMarksTest : public MarksTest {
 protected:
     static constexpr int kOtherSets = 3000;
@@ -411,45 +415,42 @@ protected:
     }
 };
 
-TEST_F(LargeTableMarksTest, TheParentListsOnlyAboveItsCursorAndNamesEverySet) {
-    facts_.modules.insert("mod_leaktest.c");
+TEST_F(LargeTableMarksTest, AWrapInsideThePassLosesNoSetOfIt) {
+    // Another program removes 2,500 of its sets in the middle of the pass:
+    // the allocator wraps (it cycles below max(in_use * 3/2, 64)) and the
+    // pass's later sets go into the holes at the bottom of the table. The
+    // whole baseline proves them new there too.
+    std::vector<int> others;
+    for (int i = 0; i < 2500; ++i) others.push_back(i);
     PassSets pre, real;
     int pre_leak = -1, leak = -1;
-    const int before_preflight = kernel_.full_listings();
-    marked_pass(PassKind::Preflight, 0, kPreflightPid, pre, pre_leak);
-    EXPECT_EQ(kernel_.full_listings() - before_preflight, 1) << "start_run's listing";
-    clear_pconf(mem_, pre);
-    detach();
-    const int before_parent = kernel_.full_listings();
-    marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak);
-    EXPECT_EQ(kernel_.full_listings() - before_parent, 0) << "no whole listing in the parent";
-    EXPECT_GE(mem_.baseline_floor, kOtherSets - 1);
-    EXPECT_LT(mem_.before.sets.size(), 10u) << "only the sets above the cursor";
-
+    facts_.modules.insert("mod_leaktest.c");
+    preflight_then_detach(pre, pre_leak);
+    const int cursor_before = mem_.cursor.index;
+    marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak, [&] {
+        for (int id : others) ASSERT_TRUE(kernel_.remove_set(id).ok());
+    });
+    ASSERT_LT(FakeIpcIds::index_of(real.map), cursor_before) << "the test needs a wrap";
     const Record r = state();
     EXPECT_EQ(find_set(r, real.accept)->type, "mpm-accept");
     EXPECT_EQ(find_set(r, real.map)->type, "rewrite-map");
-    EXPECT_EQ(find_set(r, pre.cache)->type, "ssl-cache");
     EXPECT_EQ(find_set(r, leak)->module, "mod_leaktest.c");
-    EXPECT_EQ(r.sets.size(), 5u);
+    for (const auto& set : r.sets)
+        EXPECT_GE(set.identity.semid, kOtherSets) << "another program's set recorded";
 }
 
-TEST_F(LargeTableMarksTest, UnderAPartialBaselineAnOlderSetBelowItsFloorIsNeverClaimed) {
+TEST_F(LargeTableMarksTest, AnOlderSetTheBrokenChainsListingShowsIsNeverClaimed) {
     // An old set at a low index, of root as the parent, last touched by an
-    // earlier process with the parent's pid (pid reuse). The partial baseline
-    // does not hold it. The chain breaks in the middle of the pass (no more
-    // cursors), so a mark and the pass's end list the whole table, where the
-    // set is "not in the baseline": only the floor keeps it from the creator
-    // test, which it would pass.
+    // earlier process with the parent's pid (pid reuse). The chain breaks in
+    // the middle of the pass (no more cursors), so a mark and the pass's end
+    // list the whole table, where the set would pass the creator test: the
+    // baseline holds it.
     const int old = 7;
     ASSERT_TRUE(kernel_.set_value(old, 0, 1, kParentPid).ok());
     PassSets pre, real;
     int pre_leak = -1, leak = -1;
     preflight_then_detach(pre, pre_leak);
-    marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak, [&] {
-        ASSERT_GE(mem_.baseline_floor, 0) << "the test needs a partial baseline";
-        kernel_.without_cursor();
-    });
+    marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak, [&] { kernel_.without_cursor(); });
     EXPECT_FALSE(mem_.ordered) << "the chain broke";
     const Record r = state();
     EXPECT_EQ(find_set(r, old), nullptr) << "another program's set recorded";
@@ -460,38 +461,12 @@ TEST_F(LargeTableMarksTest, UnderAPartialBaselineAnOlderSetBelowItsFloorIsNeverC
                                    static_cast<unsigned char*>(mem_.anchor) + sizeof(AnchorBlock)));
     for (const auto& n : noted) EXPECT_NE(n.semid, old) << "noted as the parent's";
     EXPECT_EQ(find_set(r, real.accept)->type, "mpm-accept");
-    EXPECT_NE(find_set(r, real.map), nullptr) << "made above the floor: still proven";
+    EXPECT_NE(find_set(r, real.map), nullptr);
     EXPECT_NE(find_set(r, leak), nullptr);
 }
 
-TEST_F(LargeTableMarksTest, AWrapInsideAPartialPassLeavesLaterSetsUnrecordedNeverMisnamed) {
-    // The limit of a partial baseline: another program removes 2,500 of its
-    // sets in the middle of the pass, so the allocator wraps (it cycles below
-    // max(in_use * 3/2, 64)) and the pass's later sets go below the floor,
-    // where nothing proves them new. They are left unrecorded (a crash would
-    // leave them behind); nothing else is recorded in their place.
-    std::vector<int> others;
-    for (int i = 0; i < 2500; ++i) others.push_back(i);
-    PassSets pre, real;
-    int pre_leak = -1, leak = -1;
-    preflight_then_detach(pre, pre_leak);
-    marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak, [&] {
-        for (int id : others) ASSERT_TRUE(kernel_.remove_set(id).ok());
-    });
-    ASSERT_LE(FakeIpcIds::index_of(real.map), mem_.baseline_floor) << "the test needs a wrap";
-    const Record r = state();
-    EXPECT_EQ(find_set(r, real.accept)->type, "mpm-accept") << "made before the wrap";
-    EXPECT_EQ(find_set(r, real.map), nullptr);
-    EXPECT_EQ(find_set(r, leak), nullptr);
-    for (const auto& set : r.sets)
-        EXPECT_TRUE(set.identity.semid == real.accept || set.identity.semid == pre.cache ||
-                    set.identity.semid == pre_leak)
-            << "set " << set.identity.semid << " recorded";
-}
-
-TEST_F(LargeTableMarksTest, TheOwnerBreakdownAtTheFirstRealPassComesFromThePreflightsListing) {
-    // SG0110 near the limit names who holds the sets; in the parent the
-    // preflight's whole listing (inherited at the detach) serves, not one more.
+TEST_F(LargeTableMarksTest, NearTheLimitTheOwnerBreakdownReadsTheBaselineNotAnotherListing) {
+    // SG0110 names who holds the sets; the pass's baseline listing serves.
     kernel_.set_limits(250, 32000, 32, kOtherSets + 300);
     PassSets pre, real;
     int pre_leak = -1, leak = -1;
@@ -499,33 +474,10 @@ TEST_F(LargeTableMarksTest, TheOwnerBreakdownAtTheFirstRealPassComesFromThePrefl
     log_.clear();
     const int before_parent = kernel_.full_listings();
     marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak);
-    EXPECT_EQ(kernel_.full_listings() - before_parent, 0);
+    EXPECT_EQ(kernel_.full_listings() - before_parent, 1) << "the baseline only";
     const auto warnings = log_.with_tag(tag::kLowHeadroom);
     ASSERT_EQ(warnings.size(), 1u);
     EXPECT_NE(warnings[0].text.find("root: 3000 sets"), std::string::npos) << warnings[0].text;
-}
-
-TEST_F(LargeTableMarksTest, AGracefulRestartNearTheLimitListsForItsOwnerBreakdown) {
-    // Hours may lie between a restart and the last whole listing: the report
-    // lists the table again, and only because it is due.
-    PassSets pre, real, again;
-    int pre_leak = -1, leak = -1, leak2 = -1;
-    preflight_then_detach(pre, pre_leak);
-    marked_pass(PassKind::FirstReal, 1, kParentPid, real, leak);
-    int before_restart = kernel_.full_listings();
-    marked_pass(PassKind::Restart, 2, kParentPid, again, leak2);
-    EXPECT_EQ(kernel_.full_listings() - before_restart, 0) << "no report due";
-    kernel_.set_limits(250, 32000, 32, kOtherSets + 300);
-    PassSets third;
-    int leak3 = -1;
-    log_.clear();
-    before_restart = kernel_.full_listings();
-    marked_pass(PassKind::Restart, 3, kParentPid, third, leak3);
-    EXPECT_EQ(kernel_.full_listings() - before_restart, 1) << "for the report";
-    const auto warnings = log_.with_tag(tag::kLowHeadroom);
-    ASSERT_EQ(warnings.size(), 1u);
-    EXPECT_NE(warnings[0].text.find("root: 3000 sets"), std::string::npos) << warnings[0].text;
-    EXPECT_EQ(find_set(state(), third.map)->type, "rewrite-map");
 }
 
 }  // namespace

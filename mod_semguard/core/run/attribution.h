@@ -17,9 +17,6 @@ struct Snapshot {
     std::vector<SetInfo> sets;  // sorted by semid
     bool ok = false;
     SysError error;
-    // -1: the whole table. Else the sets at indices above this one only (the
-    // baseline of a pass in a large table, span_marks.h: list_for_pass).
-    int above_index = -1;
 };
 
 Snapshot take_snapshot(SemKernel& kernel);

@@ -48,18 +48,6 @@ void forget(Snapshot& snapshot, const std::vector<int>& gone) {
     }
 }
 
-// The whole table, for a report: the pass's own listing if it is whole.
-// Else, at the first real pass, the preflight's (this process inherited it
-// when httpd detached, a moment ago); at a restart, hours may have passed,
-// and the table is listed (only here, when the report is due).
-const Snapshot& whole_listing(PassKind kind, const Snapshot& own, const Snapshot& earlier,
-                              SemKernel& kernel, Snapshot& listed_now) {
-    if (own.ok && own.above_index < 0) return own;
-    if (kind == PassKind::FirstReal && earlier.ok && earlier.above_index < 0) return earlier;
-    listed_now = take_snapshot(kernel);
-    return listed_now;
-}
-
 void log_headroom(const PassInput& in, const HeadroomVerdict& v, Logger& log) {
     const bool real_pass = in.kind != PassKind::Preflight;
     if (!v.uses_sysv) {
@@ -242,11 +230,7 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
     // back; and without a detach (apache2 -X, -DFOREGROUND) the sequence number
     // may have gone all the way round while httpd read its configuration
     // again. Less the sets this process knows are gone.
-    // In a large table that listing covers only the indices above the chain's
-    // cursor (list_for_pass); the owner breakdown below then reads the last
-    // whole listing this process holds.
     const pid_t self = probe.self_pid();
-    Snapshot earlier = std::move(mem.before);
     if (before.ok)
         mem.before = std::move(before);
     else
@@ -281,9 +265,7 @@ PassVerdict begin_pass(const PassInput& in, RunMemory& mem, SemKernel& kernel, R
             // so the sets this pass starts from serve instead of one more
             // listing of the table (issue #15: near the limit, as in the
             // benchmark's 30,000 sets, that was one more per pass).
-            Snapshot listed_now;
-            hi.owners = owners_in_use(
-                whole_listing(in.kind, mem.before, earlier, kernel, listed_now), mem, in.user_uid);
+            hi.owners = owners_in_use(mem.before, mem, in.user_uid);
             if (!hi.owners.empty()) mem.headroom = assess_headroom(hi);
         }
         log_headroom(in, mem.headroom, log);

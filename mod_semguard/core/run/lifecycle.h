@@ -1,7 +1,6 @@
 // The engine's side of httpd's startup and restart sequence. The glue calls:
 //   begin_pass      open_logs, before the MPM's hook: reclaim (first pass of a
-//                   start only), the pass's baseline listing (in a large table
-//                   only the indices above its first cursor), the
+//                   start only), the pass's one listing (its baseline), the
 //                   headroom check, Starting record;
 //   mark_after_mpm  open_logs, right after the MPM created its accept mutexes;
 //   mark_span       post_config, between hook positions (FIRST|MIDDLE|LAST|
@@ -101,9 +100,6 @@ struct RunMemory {
     // while it was alive: no other process had its pid meanwhile.
     std::vector<int> baseline_ids;
     pid_t baseline_pid = 0;  // who took it: another process may claim nothing by it
-    // The listing covered only the indices above this one (-1: all): below
-    // it, a set the baseline lacks proves nothing.
-    int baseline_floor = -1;
     // The chain of cursors (span_marks.h): while `ordered`, each mark finds the
     // sets made since `cursor` by walking only the indices between two cursors.
     bool ordered = false;

@@ -242,56 +242,11 @@ void set_baseline(RunMemory& mem, const Snapshot& listing, pid_t self) {
     mem.baseline_ids.reserve(listing.sets.size());
     for (const auto& s : listing.sets) mem.baseline_ids.push_back(s.semid);  // sorted by semid
     mem.baseline_pid = self;
-    mem.baseline_floor = listing.above_index;
 }
-
-namespace {
-
-// Below this many sets in use the baseline is the whole table: a listing
-// costs about a microsecond a set, and a whole baseline proves a set new
-// wherever the allocator puts it.
-constexpr long kPartialBaselineFrom = 2048;
-// A partial baseline proves nothing about a set made after the allocator
-// wraps (it lands below the floor): it is taken only while this many
-// creations at least lie between the cursor and the wrap.
-constexpr long kWrapRoom = 1024;
-// ipc_idr_alloc (ipc/util.c) wraps at max(in_use * 3/2, ipc_min_cycle), at
-// most IPCMNI. With ipcmni_extend IPCMNI is larger and the estimate low,
-// which only makes a partial baseline rarer.
-constexpr long kMinCycle = 64;
-constexpr long kIpcmni = 32768;
-
-// The baseline of a pass in a large table (issue #15: the parent's listing
-// was one of the two a start cost). Right after the chain's cursor, SEM_INFO
-// reports the highest index in use, and the walk reads the indices from the
-// cursor's up to it. A set that exists later at an index above the cursor's
-// and is not among them was made after that SEM_INFO: had it existed then,
-// it lay at or below the highest index and the walk found it (an id removed
-// and made again meanwhile is a new set). Until the allocator wraps, every
-// set made from here on lies above the cursor; after_baseline claims nothing
-// at or below it. nullopt: list the whole table instead.
-std::optional<Snapshot> list_above_cursor(RunMemory& mem, SemKernel& kernel) {
-    if (!mem.ordered) return std::nullopt;
-    auto use = kernel.usage();
-    if (!use || use->arrays < kPartialBaselineFrom) return std::nullopt;
-    const long wraps_at = std::min(std::max(use->arrays * 3 / 2, kMinCycle), kIpcmni);
-    if (wraps_at - mem.cursor.index < kWrapRoom) return std::nullopt;
-    auto above = kernel.list_sets_between(mem.cursor.index + 1, use->highest_index);
-    if (!above) return std::nullopt;
-    Snapshot partial;
-    partial.sets = std::move(above.value());
-    sort_by_id(partial.sets);
-    partial.ok = true;
-    partial.above_index = mem.cursor.index;
-    return partial;
-}
-
-}  // namespace
 
 Snapshot list_for_pass(RunMemory& mem, SemKernel& kernel, pid_t self) {
     start_chain(mem, kernel);  // before the listing: a set made in between is in both
-    std::optional<Snapshot> partial = list_above_cursor(mem, kernel);
-    Snapshot listed = partial ? std::move(*partial) : take_snapshot(kernel);
+    Snapshot listed = take_snapshot(kernel);
     if (listed.ok) set_baseline(mem, listed, self);
     return listed;
 }
@@ -300,13 +255,9 @@ std::vector<SetInfo> after_baseline(const RunMemory& mem, const std::vector<SetI
                                     pid_t self) {
     std::vector<SetInfo> out;
     if (mem.baseline_pid != self) return out;
-    for (const auto& s : sets) {
-        // Under a partial baseline only what lies above its floor is proven
-        // new; an index unknown (a stat, not a listing) proves nothing either.
-        if (mem.baseline_floor >= 0 && s.index <= mem.baseline_floor) continue;
+    for (const auto& s : sets)
         if (!std::binary_search(mem.baseline_ids.begin(), mem.baseline_ids.end(), s.semid))
             out.push_back(s);
-    }
     return out;
 }
 

@@ -42,13 +42,9 @@ bool start_chain(RunMemory& mem, SemKernel& kernel);
 void set_baseline(RunMemory& mem, const Snapshot& listing, pid_t self);
 // The listing a pass begins with where the baseline is another process's
 // (the real pass after httpd detached) or could be stale (a graceful
-// restart): starts a new chain just before it, and sets the baseline. From
-// 2,048 sets in use on, while the allocator is far from its wrap, only the
-// indices above the chain's first cursor are listed (Snapshot::above_index,
-// RunMemory::baseline_floor): the whole table stays unread.
+// restart): starts a new chain just before it, and sets the baseline.
 Snapshot list_for_pass(RunMemory& mem, SemKernel& kernel, pid_t self);
 // Of `sets`, those not in the baseline; none when the baseline is not `self`'s.
-// Under a partial baseline, none at or below its floor (or of unknown index).
 std::vector<SetInfo> after_baseline(const RunMemory& mem, const std::vector<SetInfo>& sets,
                                     pid_t self);
 

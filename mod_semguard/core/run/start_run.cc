@@ -273,9 +273,8 @@ Snapshot start_run(const PassInput& in, RunMemory& mem, SemKernel& kernel, RunPr
     // (pid reuse; the ctime, in seconds, changes at IPC_SET too), and a wrong
     // claim can end in removing another program's set. The chain of creation
     // cursors starts just before it: the preflight's marks and end then read
-    // only the indices between cursors. Every later pass takes a baseline of
-    // its own (begin_pass): in a large table only the indices above its first
-    // cursor (span_marks.cc, list_above_cursor).
+    // only the indices between cursors. Every later pass lists once more, for
+    // its own baseline (begin_pass).
     start_chain(mem, kernel);
     const Snapshot live = take_snapshot(kernel);
     if (live.ok) set_baseline(mem, live, probe.self_pid());
