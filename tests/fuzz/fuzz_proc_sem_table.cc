@@ -7,6 +7,8 @@
 //   - parse_proc_sem_table(x) returns (no crash, hang, leak or undefined
 //     behaviour; ASan/UBSan and libFuzzer's limits watch for those);
 //   - a refusal says why;
+//   - fed in pieces (ProcSemTableParser, as the reader does), the text gives
+//     the same answer as whole;
 //   - an acceptance holds only what the kernel can print: semid >= 0,
 //     nsems >= 1, mode within 0777, indices strictly increasing, each the id
 //     under the mask; and the table printed again in the kernel's own format
@@ -17,6 +19,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,8 +56,31 @@ bool same(const SetInfo& a, const SetInfo& b) {
            a.otime == b.otime && a.ctime == b.ctime && a.index == b.index;
 }
 
+void check_in_pieces(std::string_view text, const semguard::ProcSemTableResult& whole, int mask) {
+    const size_t step = 1 + (text.empty() ? 0 : static_cast<unsigned char>(text[0]) % 61);
+    semguard::ProcSemTableParser parser;
+    for (size_t at = 0; at < text.size(); at += step)
+        if (!parser.feed(text.substr(at, step))) break;
+    semguard::ProcSemTableResult cut = parser.finish();
+    if (cut.ok()) {
+        if (std::optional<semguard::ProcSemTableError> e =
+                semguard::index_proc_sem_sets(cut.value(), mask))
+            cut = *e;
+    }
+    if (cut.ok() != whole.ok()) fail("in pieces, another answer", std::string(text));
+    if (!whole.ok()) {
+        if (cut.error().describe() != whole.error().describe())
+            fail("in pieces, another reason", cut.error().describe());
+        return;
+    }
+    if (cut->size() != whole->size()) fail("in pieces, another number of sets", "");
+    for (size_t i = 0; i < whole->size(); ++i)
+        if (!same((*cut)[i], (*whole)[i])) fail("in pieces, another set", "");
+}
+
 void check(std::string_view text, int mask) {
     const semguard::ProcSemTableResult r = semguard::parse_proc_sem_table(text, mask);
+    check_in_pieces(text, r, mask);
     if (!r.ok()) {
         if (r.error().reason.empty()) fail("refused without a reason", "");
         return;

@@ -249,5 +249,67 @@ TEST(ProcSemTable, ThirtyThousandSets) {
     EXPECT_EQ(r->back().ctime, 1700029999);
 }
 
+// The reader feeds the parser what each read() gives: any cut, a line in two
+// included, must give what the whole text gives, accepted or refused.
+TEST(ProcSemTableParser, AnyCutGivesWhatTheWholeTextGives) {
+    std::string truncated = kThreeSets.substr(0, kThreeSets.size() - 5);
+    std::string bad = kThreeSets;
+    bad.replace(bad.find(" 666 "), 5, " 686 ");
+    for (const std::string& text : {kThreeSets, kHeader, truncated, bad, std::string()}) {
+        const ProcSemTableResult whole = parse(text);
+        for (size_t step = 1; step <= text.size() + 1; ++step) {
+            ProcSemTableParser parser;
+            bool fed = true;
+            for (size_t at = 0; at < text.size() && fed; at += step)
+                fed = parser.feed(std::string_view(text).substr(at, step));
+            ProcSemTableResult cut = parser.finish();
+            ASSERT_EQ(cut.ok(), whole.ok()) << "step " << step;
+            if (!whole.ok()) {
+                EXPECT_EQ(cut.error().describe(), whole.error().describe()) << "step " << step;
+                continue;
+            }
+            ASSERT_FALSE(index_proc_sem_sets(cut.value(), kIpcmniIndexMask).has_value());
+            ASSERT_EQ(cut->size(), whole->size());
+            for (size_t i = 0; i < whole->size(); ++i) {
+                EXPECT_EQ((*cut)[i].semid, (*whole)[i].semid);
+                EXPECT_EQ((*cut)[i].key, (*whole)[i].key);
+                EXPECT_EQ((*cut)[i].index, (*whole)[i].index);
+                EXPECT_EQ((*cut)[i].ctime, (*whole)[i].ctime);
+            }
+        }
+    }
+}
+
+TEST(ProcSemTableParser, StopsAtTheFirstRefusalAndBoundsALineWithoutEnd) {
+    ProcSemTableParser parser;
+    EXPECT_FALSE(parser.feed("garbage\n"));
+    EXPECT_FALSE(parser.feed(kThreeSets)) << "refused stays refused";
+    EXPECT_EQ(parser.finish().error().line, 1u);
+
+    ProcSemTableParser endless;
+    EXPECT_TRUE(endless.feed(kHeader));
+    bool fed = true;
+    for (int i = 0; i < 100 && fed; ++i) fed = endless.feed(std::string(1000, ' '));
+    EXPECT_FALSE(fed) << "100,000 bytes without a newline were kept";
+    EXPECT_EQ(endless.finish().error().line, 2u);
+}
+
+// A table that is out of order under IPCMNI may be in order under ipcmni_extend.
+TEST(ProcSemTableParser, IndicesCanBeTriedUnderOneMaskThenAnother) {
+    ProcSemTableParser parser;
+    ASSERT_TRUE(parser.feed(kHeader + line(0, 0x01000005, 0600, 1, 0, 0, 0, 0, 0, 1) +
+                            line(0, 0x8003, 0600, 1, 0, 0, 0, 0, 0, 1)));
+    ProcSemTableResult r = parser.finish();
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ((*r)[0].index, -1) << "no index before a mask is chosen";
+    std::optional<ProcSemTableError> under_ipcmni =
+        index_proc_sem_sets(r.value(), kIpcmniIndexMask);
+    ASSERT_TRUE(under_ipcmni.has_value());
+    EXPECT_EQ(under_ipcmni->line, 3u);
+    EXPECT_FALSE(index_proc_sem_sets(r.value(), kIpcmniExtendIndexMask).has_value());
+    EXPECT_EQ((*r)[0].index, 5);
+    EXPECT_EQ((*r)[1].index, 0x8003);
+}
+
 }  // namespace
 }  // namespace semguard

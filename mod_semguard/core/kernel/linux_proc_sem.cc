@@ -34,7 +34,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "kernel/linux_kernel.h"
 #include "kernel/proc_sem_table.h"
@@ -45,46 +48,42 @@ const char kProcSysvipcSem[] = "/proc/sysvipc/sem";
 
 namespace {
 
-// Bytes per set line: 85 for small values, up to about 130 for the largest.
-constexpr size_t kLineBytes = 96;
-// More than the largest table a default kernel holds (32768 sets); beyond it, walk.
-constexpr size_t kMaxBytes = size_t{64} << 20;
+// One read() gives at most a page (seq_file); a few pages let a call never be short.
+constexpr size_t kChunk = 16 * 1024;
 
-// The whole file, if it is procfs's; an empty string otherwise.
-std::string read_proc_file(const std::string& path, size_t expected_sets) {
+// The sets the file gives, parsed as they are read (no buffer for the whole
+// file: for 30,000 sets its page faults cost more than the parse); nullopt if
+// it is not procfs's, cannot be read or is refused by the parser.
+std::optional<std::vector<SetInfo>> read_proc_file(const std::string& path, size_t expected_sets) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return {};
+    if (fd < 0) return std::nullopt;
     struct statfs fs {};
     if (::fstatfs(fd, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC) {
         ::close(fd);
-        return {};
+        return std::nullopt;
     }
-    std::string text;
     // Sets made between SEM_INFO and the read: a quarter more room, and it grows.
-    size_t room = (expected_sets + expected_sets / 4 + 16) * kLineBytes;
-    text.resize(room);
-    size_t used = 0;
+    ProcSemTableParser parser(expected_sets + expected_sets / 4);
+    // On the heap: a status page may list from a thread with a small stack.
+    std::unique_ptr<char[]> chunk(new char[kChunk]);
+    bool ok = true;
     for (;;) {
-        if (used == room) {
-            room *= 2;
-            if (room > kMaxBytes) {
-                used = 0;
-                break;
-            }
-            text.resize(room);
-        }
-        const ssize_t n = ::read(fd, &text[used], room - used);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            used = 0;
+        const ssize_t n = ::read(fd, chunk.get(), kChunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            ok = n == 0;
             break;
         }
-        if (n == 0) break;
-        used += static_cast<size_t>(n);
+        if (!parser.feed(std::string_view(chunk.get(), static_cast<size_t>(n)))) {
+            ok = false;  // refused: the rest need not be read
+            break;
+        }
     }
     ::close(fd);
-    text.resize(used);
-    return text;
+    if (!ok) return std::nullopt;
+    ProcSemTableResult parsed = parser.finish();
+    if (!parsed) return std::nullopt;
+    return std::move(parsed.value());
 }
 
 // semctl's fourth argument, as in linux_kernel.cc.
@@ -106,14 +105,13 @@ bool index_holds(int index, int semid) {
 
 std::optional<std::vector<SetInfo>> LinuxSemKernel::list_sets_from_proc(const SemUsage& usage) {
     if (usage.arrays <= 0 || proc_sem_path_.empty()) return std::nullopt;
-    const size_t expected = static_cast<size_t>(usage.arrays);
-    const std::string text = read_proc_file(proc_sem_path_, expected);
-    if (text.empty()) return std::nullopt;
+    std::optional<std::vector<SetInfo>> sets =
+        read_proc_file(proc_sem_path_, static_cast<size_t>(usage.arrays));
+    if (!sets || sets->empty()) return std::nullopt;
     for (const int mask : {kIpcmniIndexMask, kIpcmniExtendIndexMask}) {
-        ProcSemTableResult parsed = parse_proc_sem_table(text, mask, expected + expected / 4);
-        if (!parsed || parsed->empty()) continue;
-        const SetInfo& last = parsed->back();
-        if (index_holds(last.index, last.semid)) return std::move(parsed.value());
+        if (index_proc_sem_sets(*sets, mask)) continue;  // out of order under this mask
+        const SetInfo& last = sets->back();
+        if (index_holds(last.index, last.semid)) return sets;
     }
     return std::nullopt;
 }

@@ -1,6 +1,7 @@
 #include "kernel/proc_sem_table.h"
 
 #include <limits>
+#include <utility>
 
 namespace semguard {
 
@@ -13,6 +14,10 @@ std::string ProcSemTableError::describe() const {
 }
 
 namespace {
+
+// The kernel's longest line is about 130 bytes; this bounds what a line
+// without '\n' may make the parser keep.
+constexpr size_t kMaxLine = 4096;
 
 // One line, without its '\n', cut into space-separated fields by hand: this
 // runs over some 2.5 MB for 30,000 sets, and must cost less than reading them.
@@ -59,65 +64,108 @@ bool parse_key(std::string_view field, int32_t& out) {
     return true;
 }
 
-ProcSemTableError fail(size_t line, std::string reason) {
-    return ProcSemTableError{line, std::move(reason)};
+// One set line, or the name of its first bad field.
+const char* parse_set(std::string_view line, SetInfo& set) {
+    constexpr uint64_t kU32 = std::numeric_limits<uint32_t>::max();
+    constexpr uint64_t kI32 = std::numeric_limits<int32_t>::max();
+    constexpr uint64_t kI64 = std::numeric_limits<int64_t>::max();
+    Fields fields(line);
+    uint64_t semid = 0, mode = 0, nsems = 0, uid = 0, gid = 0, cuid = 0, cgid = 0, otime = 0,
+             ctime = 0;
+    if (!parse_key(fields.next(), set.key)) return "bad key";
+    if (!parse_unsigned(fields.next(), 10, kI32, semid)) return "bad semid";
+    if (!parse_unsigned(fields.next(), 8, 0xffff, mode)) return "bad perms";
+    if (!parse_unsigned(fields.next(), 10, kI32, nsems) || nsems == 0) return "bad nsems";
+    if (!parse_unsigned(fields.next(), 10, kU32, uid)) return "bad uid";
+    if (!parse_unsigned(fields.next(), 10, kU32, gid)) return "bad gid";
+    if (!parse_unsigned(fields.next(), 10, kU32, cuid)) return "bad cuid";
+    if (!parse_unsigned(fields.next(), 10, kU32, cgid)) return "bad cgid";
+    if (!parse_unsigned(fields.next(), 10, kI64, otime)) return "bad otime";
+    if (!parse_unsigned(fields.next(), 10, kI64, ctime)) return "bad ctime";
+    if (!fields.next().empty()) return "more than 10 fields";
+    set.semid = static_cast<int>(semid);
+    set.mode = static_cast<unsigned>(mode) & 0777u;
+    set.nsems = static_cast<unsigned long>(nsems);
+    set.uid = static_cast<uid_t>(uid);
+    set.gid = static_cast<gid_t>(gid);
+    set.cuid = static_cast<uid_t>(cuid);
+    set.cgid = static_cast<gid_t>(cgid);
+    set.otime = static_cast<int64_t>(otime);
+    set.ctime = static_cast<int64_t>(ctime);
+    return nullptr;
 }
 
 }  // namespace
 
-ProcSemTableResult parse_proc_sem_table(std::string_view text, int index_mask, size_t expected) {
-    if (index_mask <= 0) return fail(0, "index mask must be positive");
-    const std::string_view header(kProcSemHeader);
-    if (text.size() < header.size() + 1 || text.substr(0, header.size()) != header ||
-        text[header.size()] != '\n')
-        return fail(1, "not the header of /proc/sysvipc/sem");
+ProcSemTableParser::ProcSemTableParser(size_t expected) { sets_.reserve(expected); }
 
-    std::vector<SetInfo> sets;
-    sets.reserve(expected);
-    size_t pos = header.size() + 1;
-    size_t line_number = 1;
-    constexpr uint64_t kU32 = std::numeric_limits<uint32_t>::max();
-    constexpr uint64_t kI32 = std::numeric_limits<int32_t>::max();
-    constexpr uint64_t kI64 = std::numeric_limits<int64_t>::max();
-    while (pos < text.size()) {
-        ++line_number;
-        const size_t end = text.find('\n', pos);
-        if (end == std::string_view::npos) return fail(line_number, "no '\\n' at the end");
-        Fields fields(text.substr(pos, end - pos));
-        pos = end + 1;
+void ProcSemTableParser::fail(size_t line, std::string reason) {
+    if (failed_) return;
+    failed_ = true;
+    error_ = ProcSemTableError{line, std::move(reason)};
+}
 
-        SetInfo set;
-        uint64_t semid = 0, mode = 0, nsems = 0, uid = 0, gid = 0, cuid = 0, cgid = 0, otime = 0,
-                 ctime = 0;
-        if (!parse_key(fields.next(), set.key)) return fail(line_number, "bad key");
-        if (!parse_unsigned(fields.next(), 10, kI32, semid)) return fail(line_number, "bad semid");
-        if (!parse_unsigned(fields.next(), 8, 0xffff, mode)) return fail(line_number, "bad perms");
-        if (!parse_unsigned(fields.next(), 10, kI32, nsems) || nsems == 0)
-            return fail(line_number, "bad nsems");
-        if (!parse_unsigned(fields.next(), 10, kU32, uid)) return fail(line_number, "bad uid");
-        if (!parse_unsigned(fields.next(), 10, kU32, gid)) return fail(line_number, "bad gid");
-        if (!parse_unsigned(fields.next(), 10, kU32, cuid)) return fail(line_number, "bad cuid");
-        if (!parse_unsigned(fields.next(), 10, kU32, cgid)) return fail(line_number, "bad cgid");
-        if (!parse_unsigned(fields.next(), 10, kI64, otime)) return fail(line_number, "bad otime");
-        if (!parse_unsigned(fields.next(), 10, kI64, ctime)) return fail(line_number, "bad ctime");
-        if (!fields.next().empty()) return fail(line_number, "more than 10 fields");
-
-        set.semid = static_cast<int>(semid);
-        set.mode = static_cast<unsigned>(mode) & 0777u;
-        set.nsems = static_cast<unsigned long>(nsems);
-        set.uid = static_cast<uid_t>(uid);
-        set.gid = static_cast<gid_t>(gid);
-        set.cuid = static_cast<uid_t>(cuid);
-        set.cgid = static_cast<gid_t>(cgid);
-        set.otime = static_cast<int64_t>(otime);
-        set.ctime = static_cast<int64_t>(ctime);
-        set.index = set.semid & index_mask;
-        if (!sets.empty() && set.index <= sets.back().index)
-            return fail(line_number, "index " + std::to_string(set.index) + " after index " +
-                                         std::to_string(sets.back().index));
-        sets.push_back(set);
+void ProcSemTableParser::take_line(std::string_view line) {
+    ++lines_;
+    if (lines_ == 1) {
+        if (line != std::string_view(kProcSemHeader))
+            fail(1, "not the header of /proc/sysvipc/sem");
+        return;
     }
-    return sets;
+    SetInfo set;
+    if (const char* bad = parse_set(line, set)) return fail(lines_, bad);
+    sets_.push_back(set);
+}
+
+bool ProcSemTableParser::feed(std::string_view chunk) {
+    while (!failed_ && !chunk.empty()) {
+        const size_t end = chunk.find('\n');
+        if (end == std::string_view::npos) {
+            if (carry_.size() + chunk.size() > kMaxLine)
+                fail(lines_ + 1, "a line longer than " + std::to_string(kMaxLine) + " bytes");
+            else
+                carry_.append(chunk.data(), chunk.size());
+            break;
+        }
+        if (carry_.empty()) {
+            take_line(chunk.substr(0, end));
+        } else {
+            carry_.append(chunk.data(), end);
+            take_line(carry_);
+            carry_.clear();
+        }
+        chunk.remove_prefix(end + 1);
+    }
+    return !failed_;
+}
+
+ProcSemTableResult ProcSemTableParser::finish() {
+    if (!failed_ && !carry_.empty()) fail(lines_ + 1, "no '\\n' at the end");
+    if (!failed_ && lines_ == 0) fail(1, "not the header of /proc/sysvipc/sem");
+    if (failed_) return error_;
+    return std::move(sets_);
+}
+
+std::optional<ProcSemTableError> index_proc_sem_sets(std::vector<SetInfo>& sets, int index_mask) {
+    if (index_mask <= 0) return ProcSemTableError{0, "index mask must be positive"};
+    for (size_t i = 0; i < sets.size(); ++i) {
+        sets[i].index = sets[i].semid & index_mask;
+        if (i > 0 && sets[i].index <= sets[i - 1].index)
+            return ProcSemTableError{i + 2, "index " + std::to_string(sets[i].index) +
+                                                " after index " +
+                                                std::to_string(sets[i - 1].index)};
+    }
+    return std::nullopt;
+}
+
+ProcSemTableResult parse_proc_sem_table(std::string_view text, int index_mask, size_t expected) {
+    ProcSemTableParser parser(expected);
+    parser.feed(text);
+    ProcSemTableResult parsed = parser.finish();
+    if (!parsed) return parsed;
+    if (std::optional<ProcSemTableError> error = index_proc_sem_sets(parsed.value(), index_mask))
+        return *error;
+    return parsed;
 }
 
 }  // namespace semguard

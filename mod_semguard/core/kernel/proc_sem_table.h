@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,5 +53,35 @@ using ProcSemTableResult = Result<std::vector<SetInfo>, ProcSemTableError>;
 // Every set of the table, in its order, mode masked to 0777, index =
 // semid & index_mask. `expected` only reserves room.
 ProcSemTableResult parse_proc_sem_table(std::string_view text, int index_mask, size_t expected = 0);
+
+// The same parse, fed the text as it is read: the reader needs no buffer for
+// the whole file (2.5 MB for 30,000 sets, whose page faults alone cost more
+// than the parse). Chunks may be cut anywhere, a line in two included.
+class ProcSemTableParser {
+public:
+    explicit ProcSemTableParser(size_t expected = 0);
+
+    // The next part of the text. false once the text is refused: the rest
+    // need not be read.
+    bool feed(std::string_view chunk);
+    // The end of the text: the sets in their order, index not yet set (-1),
+    // or why the text is refused. Moves the sets out: call once.
+    ProcSemTableResult finish();
+
+private:
+    void take_line(std::string_view line);
+    void fail(size_t line, std::string reason);
+
+    std::vector<SetInfo> sets_;
+    std::string carry_;  // the start of a line cut by the end of a chunk
+    size_t lines_ = 0;   // complete lines taken, the header included
+    bool failed_ = false;
+    ProcSemTableError error_;
+};
+
+// Sets every index to semid & index_mask; the indices must strictly increase
+// (the file's order is the index order), else the first line where they do not.
+// A table may be tried under one mask, then another.
+std::optional<ProcSemTableError> index_proc_sem_sets(std::vector<SetInfo>& sets, int index_mask);
 
 }  // namespace semguard
