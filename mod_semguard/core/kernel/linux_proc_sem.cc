@@ -1,7 +1,7 @@
 // LinuxSemKernel::list_sets from /proc/sysvipc/sem (issue #15): one open and
 // about one read() per 4 KiB (the kernel's seq_file fills a page per call)
-// instead of one semctl(SEM_STAT_ANY) per index. Measured on 30,000 sets: the
-// walk about 40 ms, the read about 22 ms plus the parse.
+// instead of one semctl(SEM_STAT_ANY) per index. Measured on 30,000 sets
+// (bench_scan): list_sets about 0.6x the bare SEM_STAT_ANY loop, the walk 1.2x.
 //
 // The file is used only when it can be trusted; on any doubt the caller walks
 // the table exactly as before:
