@@ -35,6 +35,7 @@
 
 #include <cerrno>
 #include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -48,7 +49,7 @@ const char kProcSysvipcSem[] = "/proc/sysvipc/sem";
 
 namespace {
 
-// One read() gives at most a page (seq_file); a few pages let a call never be short.
+// seq_file gives about a page per read(); a few pages are room enough.
 constexpr size_t kChunk = 16 * 1024;
 
 // The sets the file gives, parsed as they are read (no buffer for the whole
@@ -65,9 +66,9 @@ std::optional<std::vector<SetInfo>> read_proc_file(const std::string& path, size
     // Sets made between SEM_INFO and the read: a quarter more room, and it grows.
     ProcSemTableParser parser(expected_sets + expected_sets / 4);
     // On the heap: a status page may list from a thread with a small stack.
-    std::unique_ptr<char[]> chunk(new char[kChunk]);
-    bool ok = true;
-    for (;;) {
+    std::unique_ptr<char[]> chunk(new (std::nothrow) char[kChunk]);
+    bool ok = chunk != nullptr;
+    while (ok) {
         const ssize_t n = ::read(fd, chunk.get(), kChunk);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
