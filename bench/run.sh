@@ -5,7 +5,7 @@
 #
 #  1. installs what is missing (apt-get; no service may start meanwhile)
 #  2. CMake Release build in build/bench: mod_semguard.so and libsemguard_core.a
-#  3. compiles the helpers in bench/ (mksets, bare_scan, bare_rmid: cc;
+#  3. compiles the helpers in bench/ (mksets, bare_scan, bare_proc_scan, bare_rmid: cc;
 #     tests/support/semstat_count.so, the LD_PRELOAD listing counter;
 #     core_bench: g++ against libsemguard_core.a)
 #  4. python3 bench/bench.py: every benchmark inside one private IPC+PID
@@ -54,7 +54,7 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DSEMGUARD_BUILD_TESTS=O
 cmake --build "$build" -j2 --target mod_semguard semguard_core >/dev/null || die "build failed"
 
 # ---- 3. helpers ----------------------------------------------------------------
-for c in mksets bare_scan bare_rmid; do
+for c in mksets bare_scan bare_proc_scan bare_rmid; do
     cc -O2 -Wall -Wextra -o "$build/$c" "bench/$c.c" || die "cc bench/$c.c failed"
 done
 # the LD_PRELOAD counter of listings (SEM_STAT/SEM_STAT_ANY) per process

@@ -111,16 +111,21 @@ def write_report():
             if t:
                 notes.append("  - one such start with the module under strace (not timed): "
                              "%d SEM_STAT_ANY calls = %.1f full scans of the %d sets; "
-                             "%d fsync calls (%.1f ms under strace)"
+                             "%d reads of /proc/sysvipc/sem; %d fsync calls (%.1f ms under strace)"
                              % (t["sem_stat_any_calls"], t["full_scans"], OTHER_SETS,
-                                t["fsync_calls"], t["fsync_ms_under_strace"]))
+                                t.get("proc_reads", 0), t["fsync_calls"],
+                                t["fsync_ms_under_strace"]))
         if r["bench"] == "scan" and "ms" in d:
             ms = d["ms"]
-            notes.append("- scan of 30,000 sets, medians: bare loop %.1f ms, list_sets %.1f ms "
+            floors = ""
+            if "walk" in ms and "bare_proc" in ms:
+                floors = (", the walk it falls back to %.1f ms, bare /proc/sysvipc/sem read %.1f ms"
+                          % (ms["walk"]["median"], ms["bare_proc"]["median"]))
+            notes.append("- scan of 30,000 sets, medians: bare loop %.1f ms, list_sets %.1f ms%s "
                          "(in-process); ipcs -s %.1f ms, lsipc -s %.1f ms, bare_scan %.1f ms, "
                          "core_bench scan %.1f ms (whole process)"
-                         % (ms["bare"]["median"], ms["list_sets"]["median"], ms["ipcs"]["median"],
-                            ms["lsipc"]["median"], ms["bare_wall"]["median"],
+                         % (ms["bare"]["median"], ms["list_sets"]["median"], floors,
+                            ms["ipcs"]["median"], ms["lsipc"]["median"], ms["bare_wall"]["median"],
                             ms["list_sets_wall"]["median"]))
         if r["bench"] == "reclaim" and "reclaim_ms" in d:
             notes.append("- reclaim of 10,000 sets, medians: reclaim_previous_run %.1f ms "

@@ -33,18 +33,22 @@ def startup_pairs(a, b, pairs):
 
 def trace_start(server, sets_now):
     """One start under strace (not timed): how many SEM_STAT_ANY calls it
-    makes (in units of one full scan of the namespace's indices) and how many
+    makes (in units of one full scan of the namespace's indices), how many
+    times it opens /proc/sysvipc/sem (a listing each, issue #15) and how many
     fsync calls, with their summed time."""
     trace = os.path.join(server.root, "logs", "start.strace")
-    _, p = timed_start(server, prefix=("strace", "-f", "-qq", "-T", "-e", "trace=semctl,fsync",
+    _, p = timed_start(server, prefix=("strace", "-f", "-qq", "-T", "-e",
+                                       "trace=semctl,fsync,open,openat",
                                        "-e", "signal=none", "-o", trace))
     server.stop()
     p.wait(60)
-    stat_any = info = fsyncs = 0
+    stat_any = info = fsyncs = proc_reads = 0
     fsync_s = 0.0
     with open(trace) as f:
         for line in f:
-            if "SEM_STAT_ANY" in line:
+            if '"/proc/sysvipc/sem"' in line:
+                proc_reads += 1
+            elif "SEM_STAT_ANY" in line:
                 stat_any += 1
             elif "SEM_INFO" in line:
                 info += 1
@@ -52,7 +56,7 @@ def trace_start(server, sets_now):
                 fsyncs += 1
                 m = re.search(r"<([0-9.]+)>\s*$", line)
                 fsync_s += float(m.group(1)) if m else 0.0
-    return {"sem_stat_any_calls": stat_any, "sem_info_calls": info,
+    return {"sem_stat_any_calls": stat_any, "sem_info_calls": info, "proc_reads": proc_reads,
             "full_scans": round(stat_any / float(sets_now), 2), "fsync_calls": fsyncs,
             "fsync_ms_under_strace": round(fsync_s * 1000.0, 1)}
 

@@ -33,7 +33,10 @@ def counter_env(path):
 
 def read_counts(path):
     """One dict per process: pid, ppid, role, gen, stat_calls, listings,
-    info_calls (ints but role), cmd."""
+    info_calls, proc_reads, proc_lines (ints but role), cmd. listings counts
+    the walks from index 0 and the opens of /proc/sysvipc/sem (proc_reads);
+    proc_lines the lines read from that file, headers included (0 in lines
+    of a counter older than that field)."""
     rows = []
     with open(path) as f:
         for line in f:
@@ -41,6 +44,8 @@ def read_counts(path):
             row = dict(kv.split("=", 1) for kv in head.split())
             for k in ("pid", "ppid", "gen", "stat_calls", "listings", "info_calls"):
                 row[k] = int(row[k])
+            for k in ("proc_reads", "proc_lines"):
+                row[k] = int(row.get(k, 0))
             row["cmd"] = cmd
             if row["role"] == "preflight" and " -k stop" in " " + cmd:
                 row["role"] = "stop"

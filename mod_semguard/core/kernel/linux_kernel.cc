@@ -1,4 +1,5 @@
-// The one file that talks to Linux SysV IPC and /proc. See linux_kernel.h.
+// The one file that talks to Linux SysV IPC and /proc, with linux_proc_sem.cc
+// (list_sets from /proc/sysvipc/sem). See linux_kernel.h.
 
 // SEM_INFO, SEM_STAT_ANY, IPC_INFO, struct seminfo and SHM_DEST are __USE_MISC
 // in glibc; g++ defines _GNU_SOURCE already, this keeps other compilers honest.
@@ -147,6 +148,11 @@ SysResult<SemUsage> LinuxSemKernel::usage() {
 SysResult<std::vector<SetInfo>> LinuxSemKernel::list_sets() {
     SysResult<SemUsage> now = usage();
     if (!now) return now.error();
+    if (std::optional<std::vector<SetInfo>> read = list_sets_from_proc(*now)) {
+        last_listing_.store(Listing::Proc, std::memory_order_relaxed);
+        return std::move(*read);
+    }
+    last_listing_.store(Listing::Walk, std::memory_order_relaxed);
     return list_sets_between(0, now->highest_index, static_cast<size_t>(now->arrays));
 }
 

@@ -1,14 +1,17 @@
 // The real thing: SemKernel and RunProbe on Linux's SysV IPC and /proc. This
-// pair is the only code in the module that issues semctl/shmctl or reads /proc;
+// pair (linux_kernel.cc, and linux_proc_sem.cc for the listing from
+// /proc/sysvipc/sem) is the only code in the module that issues semctl/shmctl or reads /proc;
 // everything else sees the kernel through the interfaces, so the fake used by
 // the unit tests and this implementation are held to one contract suite.
 #pragma once
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernel/run_probe.h"
@@ -16,16 +19,32 @@
 
 namespace semguard {
 
+// Where the kernel prints its semaphore table (ipc/sem.c).
+extern const char kProcSysvipcSem[];
+
 class LinuxSemKernel : public SemKernel {
 public:
+    // How the last list_sets() was made: for tests and benchmarks, never a decision.
+    enum class Listing { None, Proc, Walk };
+
+    // proc_sem_path: the file list_sets() reads; a test points it elsewhere (a
+    // missing file, an ordinary file) to see the walk take over.
+    explicit LinuxSemKernel(std::string proc_sem_path = kProcSysvipcSem)
+        : proc_sem_path_(std::move(proc_sem_path)) {}
+
     // IPC_INFO. SEMMNU/SEMUME are reported but Linux allocates undo structures on
     // demand and never enforces them, hence undo_enforced = false.
     SysResult<SemLimits> limits() override;
     // SEM_INFO; highest_index is -1 when no set exists (the kernel then returns 0).
     SysResult<SemUsage> usage() override;
-    // SEM_STAT_ANY for every index up to the highest in use: one syscall per index,
-    // and no permission check, so sets of every owner are seen. Not atomic: a set
-    // created during the walk above the highest index of its start is not listed.
+    // One read of /proc/sysvipc/sem (linux_proc_sem.cc: procfs only, parsed
+    // strictly, its last set confirmed by one SEM_STAT_ANY at its index), else,
+    // on any doubt, the walk: SEM_STAT_ANY for every index up to the highest in
+    // use, one syscall per index, and no permission check, so sets of every owner
+    // are seen. Both in index order. Neither is atomic: a set created or removed
+    // meanwhile may or may not be listed. One difference: the file shows every
+    // set, also those a security module hides from SEM_STAT_ANY (EACCES), which
+    // the walk skips.
     SysResult<std::vector<SetInfo>> list_sets() override;
     // SEM_STAT_ANY for these indices only: the same walk, over a part of the table.
     SysResult<std::vector<SetInfo>> list_sets_between(int first_index, int last_index) override;
@@ -39,9 +58,18 @@ public:
     // the probe's id, which proves the split; otherwise EPROTO (the caller lists).
     SysResult<CreationCursor> creation_cursor() override;
 
+    Listing last_listing() const { return last_listing_.load(std::memory_order_relaxed); }
+    const std::string& proc_sem_path() const { return proc_sem_path_; }
+
 private:
+    // The sets as the file gives them, or nullopt: the caller walks instead.
+    std::optional<std::vector<SetInfo>> list_sets_from_proc(const SemUsage& usage);
     SysResult<std::vector<SetInfo>> list_sets_between(int first_index, int last_index,
                                                       size_t expected);
+
+    std::string proc_sem_path_;
+    // Atomic: one instance may list from several threads (a threaded MPM).
+    std::atomic<Listing> last_listing_{Listing::None};
 };
 
 class LinuxRunProbe : public RunProbe {
