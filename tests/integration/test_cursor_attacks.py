@@ -353,20 +353,13 @@ def _state_phase(path):
     return None
 
 
-@harness.timeout(200)
-def test_pid_reuse_at_detach_records_foreign_set():
-    """The real pass runs in the daemon that `apache2 -k start` forks after
-    the preflight. A set another root program made after the preflight's last
-    cursor, last touched by a process that had the daemon's pid before it
-    (pid reuse), is in the real pass's first window, not in `before`, cuid 0,
-    GETPID = the daemon: recorded as the server's, and removed by the next
-    start after a crash. (Placed deterministically: the start is stopped with
-    SIGSTOP right after the preflight's record, and ns_last_pid is set.)"""
-    if not os.path.exists("/proc/sys/kernel/ns_last_pid"):
-        harness.skip("no /proc/sys/kernel/ns_last_pid")
-    for attempt in range(6):
-        s = Server(name="try%d" % attempt)
-        run_dir = os.path.join(s.root, "run")
+def hold_at_detach(s, keep=(), attempts=6):
+    """Start `s` in a thread and SIGSTOP the starting process right after
+    the preflight's record, before httpd forks the daemon. Returns (thread,
+    result dict, starter pid) or None. A missed attempt's sets are removed,
+    those of `keep` (another program's) never."""
+    run_dir = os.path.join(s.root, "run")
+    for attempt in range(attempts):
         result = {}
         t = threading.Thread(target=lambda: result.setdefault("r", s.start(expect_ok=None)))
         t.start()
@@ -383,14 +376,38 @@ def test_pid_reuse_at_detach_records_foreign_set():
                     os.kill(starter, signal.SIGSTOP)
                 break
             time.sleep(0.0002)
-        if starter is None or len([p for p in harness.processes() if s._is_mine(p)]) != 1:
-            if starter is not None:
-                os.kill(starter, signal.SIGCONT)
-            t.join()
-            print("    NOTE: attempt %d missed the window" % attempt, flush=True)
-            s.kill9()
-            harness.remove_all_sets()
-            continue
+        if starter is not None and len([p for p in harness.processes() if s._is_mine(p)]) == 1:
+            return t, result, starter
+        if starter is not None:
+            os.kill(starter, signal.SIGCONT)
+        t.join()
+        print("    NOTE: attempt %d missed the window" % attempt, flush=True)
+        s.kill9()
+        for n in os.listdir(run_dir):
+            if n.startswith("semguard."):
+                os.unlink(os.path.join(run_dir, n))
+        for sid in {x["semid"] for x in sem_sets()} - set(keep):
+            harness.remove_set(sid)
+    return None
+
+
+@harness.timeout(200)
+def test_pid_reuse_at_detach_records_foreign_set():
+    """The real pass runs in the daemon that `apache2 -k start` forks after
+    the preflight. A set another root program made after the preflight's last
+    cursor, last touched by a process that had the daemon's pid before it
+    (pid reuse), is in the real pass's first window, not in `before`, cuid 0,
+    GETPID = the daemon: recorded as the server's, and removed by the next
+    start after a crash. (Placed deterministically: the start is stopped with
+    SIGSTOP right after the preflight's record, and ns_last_pid is set.)"""
+    if not os.path.exists("/proc/sys/kernel/ns_last_pid"):
+        harness.skip("no /proc/sys/kernel/ns_last_pid")
+    s = Server()
+    for attempt in range(6):
+        held = hold_at_detach(s)
+        if held is None:
+            harness.fail("never stopped the start before the detach")
+        t, result, starter = held
         foreign, pid = _make_touched_set()
         with open("/proc/sys/kernel/ns_last_pid", "w") as f:
             f.write(str(pid - 1))
@@ -546,9 +563,9 @@ def test_allocator_cycle_between_two_cursors_hides_accept_mutex():
     s.stop()
 
 
-def _touched_sets(exclude):
-    """Live sets that some process did semop/SETVAL on: the churners' sets
-    (made and removed at once) never are."""
+def touched_sets(exclude):
+    """Live sets not in `exclude` that some process did semop/SETVAL on (the
+    churners' sets, made and removed at once, never are): the servers'."""
     out = []
     for sid in server_sets():
         if sid in exclude:
@@ -562,7 +579,7 @@ def _touched_sets(exclude):
 
 
 def _check_record_is_live(s, foreign, where):
-    live = _touched_sets(set(foreign))
+    live = touched_sets(set(foreign))
     rec = read_record(state_path(s))
     assert sorted(recorded_ids(rec)) == sorted(live), (where, live, recorded_ids(rec))
     return live
@@ -603,19 +620,21 @@ def test_concurrent_churn_start_restart_crash():
             harness.remove_set(k)
 
 
-@harness.timeout(300)
-def test_two_instances_start_together_under_churn():
-    """Regression (passes): two instances crash and start at the same moment,
-    4 rounds, while other processes churn: each one's record holds exactly
-    sets of its own (none of the other's, none of the churners'), together
-    every live touched set, and each start reclaims exactly its own
-    previous sets."""
+def two_instances_crash_together(foreign=frozenset(), churn_from=0, rounds=4):
+    """Two instances start and crash at the same moment, `rounds` times,
+    other processes churning from round `churn_from` on: each one's record
+    holds sets of its own only (none of the other's, none of `foreign` or
+    the churners'), together every live touched set, each start reclaims
+    exactly its own previous sets, and no foreign set is removed."""
     from test_restart_storms import start_together, kill_together
+    foreign = set(foreign)
     servers = [Server(name="a"), Server(name="b")]
-    churn = Churner()
+    churn = None
     try:
         previous = {}
-        for rnd in range(4):
+        for rnd in range(rounds):
+            if rnd == churn_from:
+                churn = Churner()
             results = start_together(servers)
             recs = {}
             for sv, r in zip(servers, results):
@@ -629,15 +648,26 @@ def test_two_instances_start_together_under_churn():
                     assert not got, (sv.name, got)
                 recs[sv.name] = recorded_ids(read_record(state_path(sv)))
             assert not set(recs["a"]) & set(recs["b"]), (rnd, recs)
-            live = _touched_sets(set())
+            assert not (set(recs["a"]) | set(recs["b"])) & foreign, (rnd, "foreign recorded", recs)
+            live = touched_sets(foreign)
             assert sorted(recs["a"] + recs["b"]) == sorted(live), (rnd, recs, live)
+            assert foreign <= set(server_sets()), (rnd, "foreign set removed")
             previous = {sv.name: (sv.last_parent, sorted(recs[sv.name])) for sv in servers}
             kill_together(servers)
     finally:
-        churn.stop()
+        if churn:
+            churn.stop()
     for sv in servers:
         sv.start()
         sv.stop()
+    assert foreign <= set(server_sets())
+
+
+@harness.timeout(300)
+def test_two_instances_start_together_under_churn():
+    """Regression (passes): two instances crash and start at the same moment,
+    4 rounds, while other processes churn."""
+    two_instances_crash_together()
 
 
 if __name__ == "__main__":

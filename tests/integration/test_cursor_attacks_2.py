@@ -41,7 +41,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import Server, sem_sets, wait_for  # noqa: E402
 from test_reclaim import state_path, read_record, recorded_ids, reclaim_lines  # noqa: E402
-from test_cursor_attacks import (split, server_sets, to_era_start, _touched_sets,  # noqa: E402
+from test_cursor_attacks import (split, server_sets, to_era_start, touched_sets,  # noqa: E402
                                  preflight_ended, hide_next_set_below_last_cursor)
 
 
@@ -159,7 +159,7 @@ def test_enabled_by_reload_names_what_it_cannot_vouch_for():
         churn.stop()
     sg0232 = [ln for ln in log.splitlines() if "SG0232" in ln]
     assert sg0232, log
-    live = sorted(_touched_sets({foreign}))
+    live = sorted(touched_sets({foreign}))
     rec = recorded_ids(read_record(state_path(s)))
     assert foreign not in rec, (foreign, rec)
     unrecorded = sorted(x for x in live if x not in rec)

@@ -47,7 +47,8 @@ import harness  # noqa: E402
 from harness import Server, sem_sets, wait_for  # noqa: E402
 from test_reclaim import state_path, read_record, recorded_ids, reclaim_lines  # noqa: E402
 from test_cursor_attacks import (SEQ_SHIFT, split, probe, to_era_start, force_next_id,  # noqa: E402
-                                 churn_until, Churner, _state_phase)
+                                 churn_until, Churner, _state_phase, hold_at_detach,
+                                 touched_sets, two_instances_crash_together)
 
 BLOCK_START = 1600     # the dense layout: another program's sets at [1600, 4600)
 BLOCK_SETS = 3000      # in use: 3000, the wrap point max(3000 * 3/2, 64) = 4500
@@ -111,25 +112,12 @@ def make_touched_sets(forced_ids):
     return ids, pid
 
 
-def touched_server_sets(foreign):
-    """Live sets not in `foreign` that some process touched (the churners'
-    sets never are): the server's."""
-    out = []
-    for sid in sorted(live_ids() - set(foreign)):
-        try:
-            if harness.get_pid(sid) != 0:
-                out.append(sid)
-        except OSError:
-            pass
-    return out
-
-
 def check_recorded_and_reclaimed(s, foreign, what, old=()):
     """The record holds exactly the server's live sets (not one foreign);
     after kill -9 the next start reclaims exactly those and leaves every
     foreign set (and the `old` ones, foreign too) alone."""
     foreign = set(foreign) | set(old)
-    live = touched_server_sets(foreign)
+    live = touched_sets(foreign)
     rec = recorded_ids(read_record(state_path(s)))
     if os.environ.get("ADV_DEBUG"):
         print("    DEBUG %s: live %s recorded %s" % (what, [split(i) for i in live],
@@ -153,42 +141,48 @@ def check_recorded_and_reclaimed(s, foreign, what, old=()):
     s.stop()
 
 
-def hold_at_detach(s, keep, attempts=6):
-    """Start `s` in a thread and SIGSTOP the starting process right after
-    the preflight's record, before httpd forks the daemon. Returns (thread,
-    result dict, starter pid) or None. A missed attempt's sets are removed,
-    those of `keep` (another program's) never."""
-    run_dir = os.path.join(s.root, "run")
-    for attempt in range(attempts):
-        result = {}
-        t = threading.Thread(target=lambda: result.setdefault("r", s.start(expect_ok=None)))
-        t.start()
-        starter = None
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            paths = [os.path.join(run_dir, n) for n in os.listdir(run_dir)
-                     if n.startswith("semguard.") and n.endswith(".state")] \
-                if os.path.isdir(run_dir) else []
-            if paths and _state_phase(paths[0]) == "running":
-                mine = [p for p in harness.processes() if s._is_mine(p)]
-                if len(mine) == 1:
-                    starter = mine[0].pid
-                    os.kill(starter, signal.SIGSTOP)
-                break
-            time.sleep(0.0002)
-        if starter is not None and len([p for p in harness.processes() if s._is_mine(p)]) == 1:
-            return t, result, starter
-        if starter is not None:
-            os.kill(starter, signal.SIGCONT)
-        t.join()
-        print("    NOTE: attempt %d missed the window" % attempt, flush=True)
-        s.kill9()
-        for n in os.listdir(run_dir):
-            if n.startswith("semguard."):
-                os.unlink(os.path.join(run_dir, n))
-        for sid in live_ids() - set(keep):
-            harness.remove_set(sid)
-    return None
+def next_pid_is(pid):
+    """The next process made in this namespace gets `pid` (ns_last_pid)."""
+    with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+        f.write(str(pid - 1))
+
+
+def resume_as(s, held, pid, attempt):
+    """Lets a start held by hold_at_detach go on, the daemon it forks given
+    `pid`. False (noted) if another process took the pid first."""
+    t, result, starter = held
+    next_pid_is(pid)
+    os.kill(starter, signal.SIGCONT)
+    t.join()
+    assert result["r"].ok, result["r"]
+    if s.last_parent == pid:
+        return True
+    print("    NOTE: attempt %d: the daemon is %s, not %d" % (attempt, s.last_parent, pid),
+          flush=True)
+    return False
+
+
+def check_old_sets_spared(s, old, others, pid, what, kill=None, **start_kw):
+    """`old`: another program's sets, last touched by an earlier process
+    with `pid`, which the server's parent then got. Kills the server (`kill`,
+    default kill -9 of its tree) and starts it again: the old sets were
+    never recorded and survive the reclaim, as do `others`. Returns the
+    record and the server's live sets from before the kill."""
+    rec = recorded_ids(read_record(state_path(s)))
+    live = touched_sets(set(others) | set(old))
+    print("    NOTE: %s: old sets %s; the server's %s, recorded %s" % (
+        what, [split(i) for i in old], [split(i) for i in live], [split(i) for i in rec]),
+        flush=True)
+    (kill or s.kill9)()
+    r = s.start(**start_kw)
+    reclaimed = sorted(reclaim_lines(r.log).get(pid, {}))
+    now = live_ids()
+    assert not set(old) & set(rec) and set(old) <= now and set(others) <= now, (
+        "%s: old sets %s (last touched by pid %d, the daemon's): recorded %s, reclaimed %s, "
+        "gone %s; other program's sets gone: %d" % (
+            what, [split(i) for i in old], pid, sorted(set(old) & set(rec)), reclaimed,
+            sorted(set(old) - now), len(set(others) - now)))
+    return rec, live
 
 
 # ---- own sets kept when the allocator wraps inside the pass -----------------
@@ -242,20 +236,12 @@ def test_pid_reuse_at_detach_in_a_large_table():
         held = hold_at_detach(s, foreign)
         if held is None:
             harness.fail("never stopped the start before the detach")
-        t, result, starter = held
         era, nxt = probe()
         wanted = [(era << SEQ_SHIFT) + nxt + k for k in (3, 4, 6, 9, 14, 20)]
         wanted.append((era << SEQ_SHIFT) + nxt + 400)           # far above the highest index
         wanted.append((era << SEQ_SHIFT) + 100)                  # far below the allocator
         old, pid = make_touched_sets(wanted)
-        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
-            f.write(str(pid - 1))
-        os.kill(starter, signal.SIGCONT)
-        t.join()
-        assert result["r"].ok, result["r"]
-        if s.last_parent != pid:
-            print("    NOTE: attempt %d: the daemon is %s, not %d" % (attempt, s.last_parent, pid),
-                  flush=True)
+        if not resume_as(s, held, pid, attempt):
             s.kill9()
             for sid in old:
                 harness.remove_set(sid)
@@ -282,41 +268,20 @@ def test_pid_reuse_with_a_wrap_inside_the_real_pass():
         held = hold_at_detach(s, block)
         if held is None:
             harness.fail("never stopped the start before the detach")
-        t, result, starter = held
         era, idx = probe()
         assert idx < 1000, (era, idx)
         # After the wrap the allocator takes era + 1 from index 0 (httpd's
         # holes there): the old set sits in that era, where its windows go.
         old, pid = make_touched_sets([((era + 1) << SEQ_SHIFT) + k for k in (3, 9, 15)])
         churn_until(era, BLOCK_START - 4)      # as in the first test
-        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
-            f.write(str(pid - 1))
-        os.kill(starter, signal.SIGCONT)
-        t.join()
-        assert result["r"].ok, result["r"]
-        if s.last_parent != pid:
-            print("    NOTE: attempt %d: the daemon is %s, not %d" % (attempt, s.last_parent, pid),
-                  flush=True)
+        if not resume_as(s, held, pid, attempt):
             s.kill9()
             for sid in old:
                 harness.remove_set(sid)
             harness.remove_all_sets()
             block = dense_layout()
             continue
-        rec = recorded_ids(read_record(state_path(s)))
-        live = touched_server_sets(block | set(old))
-        print("    NOTE: old sets %s; the server's %s, recorded %s" % (
-            [split(i) for i in old], [split(i) for i in live], [split(i) for i in rec]), flush=True)
-        parent = s.last_parent
-        s.kill9()
-        r = s.start()
-        reclaimed = sorted(reclaim_lines(r.log).get(parent, {}))
-        now = live_ids()
-        assert not set(old) & set(rec) and set(old) <= now and block <= now, (
-            "old sets %s (last touched by pid %d, the daemon's): recorded %s, reclaimed %s, "
-            "gone %s; foreign block sets gone: %d" % (
-                [split(i) for i in old], pid, sorted(set(old) & set(rec)), reclaimed,
-                sorted(set(old) - now), len(block - now)))
+        check_old_sets_spared(s, old, block, pid, "a wrap inside the real pass")
         s.stop()
         return
     harness.fail("the daemon never got the old set's toucher's pid")
@@ -347,8 +312,7 @@ def test_removals_during_the_real_pass_with_pid_reuse():
         t, result, starter = held
         era, nxt = probe()
         old, pid = make_touched_sets([((era + 1) << SEQ_SHIFT) + 100])
-        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
-            f.write(str(pid - 1))
+        next_pid_is(pid)
         doomed = [sid for sid in planted[:2600] if sid != planted[100]][:2500]
         os.kill(starter, signal.SIGCONT)
         # The daemon's record of phase "starting": its baseline is taken
@@ -383,20 +347,7 @@ def test_removals_during_the_real_pass_with_pid_reuse():
             harness.remove_all_sets()
             continue
         others = keep - set(doomed)
-        rec = recorded_ids(read_record(state_path(s)))
-        live = touched_server_sets(others | set(old))
-        print("    NOTE: old set %s; the server's %s, recorded %s" % (
-            [split(i) for i in old], [split(i) for i in live], [split(i) for i in rec]), flush=True)
-        parent = s.last_parent
-        s.kill9()
-        r = s.start()
-        reclaimed = sorted(reclaim_lines(r.log).get(parent, {}))
-        now = live_ids()
-        assert not set(old) & set(rec) and set(old) <= now and others <= now, (
-            "old set %s (last touched by pid %d, the daemon's): recorded %s, reclaimed %s, "
-            "gone %s; other program's sets gone: %d" % (
-                [split(i) for i in old], pid, sorted(set(old) & set(rec)), reclaimed,
-                sorted(set(old) - now), len(others - now)))
+        rec, live = check_old_sets_spared(s, old, others, pid, "removals during the real pass")
         assert set(rec) <= set(live), ("recorded what is not the server's", rec, live)
         s.stop()
         if any(split(i)[0] == era + 1 for i in live):
@@ -414,8 +365,7 @@ def _one_process_pid_reuse(flag):
     s = Server()
     s.write_config()
     for attempt in range(4):
-        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
-            f.write(str(pid - 1))
+        next_pid_is(pid)
         out = open(os.path.join(s.root, "logs", "one-process.out"), "w")
         proc = subprocess.Popen(s._cmd(flag), stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, env=s._env(), cwd=s.root,
@@ -429,20 +379,15 @@ def _one_process_pid_reuse(flag):
     wait_for(lambda: proc.poll() is not None or s._probe(timeout=5), timeout=60, interval=0.1,
              what="apache2 %s to answer" % flag)
     assert proc.poll() is None, s.error_log()
-    rec = recorded_ids(read_record(state_path(s)))
-    if flag == "-X":
-        os.kill(proc.pid, signal.SIGKILL)
-    else:
-        s.kill9()
-    proc.wait()
-    r = s.start(remove_stale_pidfile=True)
-    reclaimed = sorted(reclaim_lines(r.log).get(pid, {}))
-    now = live_ids()
-    assert not set(old) & set(rec) and set(old) <= now and foreign <= now, (
-        "apache2 %s, pid %d = the old sets' last toucher: old sets %s; recorded %s, "
-        "reclaimed %s, gone %s; foreign gone: %d" % (
-            flag, pid, [split(i) for i in old], sorted(set(old) & set(rec)), reclaimed,
-            sorted(set(old) - now), len(foreign - now)))
+    def kill():
+        if flag == "-X":
+            os.kill(proc.pid, signal.SIGKILL)
+        else:
+            s.kill9()
+        proc.wait()
+
+    check_old_sets_spared(s, old, foreign, pid, "apache2 " + flag, kill=kill,
+                          remove_stale_pidfile=True)
     s.stop()
 
 
@@ -477,7 +422,7 @@ def test_enabled_by_reload_then_graceful_in_a_large_table():
     s.write_config()
     for n in range(3):
         s.graceful()
-        live = touched_server_sets(foreign)
+        live = touched_sets(foreign)
         rec = recorded_ids(read_record(state_path(s)))
         assert not set(rec) & foreign, ("foreign recorded", n, rec)
         assert set(rec) <= set(live), ("recorded what is not the server's", n, rec, live)
@@ -536,7 +481,7 @@ def test_graceful_restarts_after_churn_near_ipcmni():
             era += 1
         churn_until(era, target)
         s.graceful()
-        live = touched_server_sets(foreign)
+        live = touched_sets(foreign)
         rec = recorded_ids(read_record(state_path(s)))
         assert sorted(rec) == sorted(live), (
             "after churn to %d: live %s recorded %s" % (target, [split(i) for i in live],
@@ -556,41 +501,7 @@ def test_two_instances_start_together_in_a_large_table():
     records and reclaims only its own sets (none of the other's, no foreign
     one), every set of each is recorded, also under churn, where the
     allocator wraps inside the passes, and no foreign set is removed."""
-    from test_restart_storms import start_together, kill_together
-    foreign = plant(3000)
-    servers = [Server(name="a"), Server(name="b")]
-    churn = None
-    try:
-        previous = {}
-        for rnd in range(4):
-            if rnd == 2:
-                churn = Churner()
-            results = start_together(servers)
-            recs = {}
-            for sv, r in zip(servers, results):
-                assert r.ok, (rnd, sv.name, r.reason, r.log)
-                got = reclaim_lines(r.log)
-                if rnd:
-                    assert sorted(got) == [previous[sv.name][0]], (rnd, sv.name, got)
-                    assert sorted(got[previous[sv.name][0]]) == previous[sv.name][1], \
-                        (rnd, sv.name, got, previous)
-                recs[sv.name] = recorded_ids(read_record(state_path(sv)))
-            assert not set(recs["a"]) & set(recs["b"]), (rnd, recs)
-            assert not (set(recs["a"]) | set(recs["b"])) & foreign, (rnd, "foreign recorded", recs)
-            live = touched_server_sets(foreign)
-            assert set(recs["a"] + recs["b"]) <= set(live), (rnd, recs, live)
-            unrecorded = sorted(set(live) - set(recs["a"] + recs["b"]))
-            assert not unrecorded, (rnd, [split(i) for i in unrecorded], recs, live)
-            assert foreign <= live_ids(), (rnd, "foreign set removed")
-            previous = {sv.name: (sv.last_parent, sorted(recs[sv.name])) for sv in servers}
-            kill_together(servers)
-    finally:
-        if churn:
-            churn.stop()
-    for sv in servers:
-        sv.start()
-        sv.stop()
-    assert foreign <= live_ids()
+    two_instances_crash_together(plant(3000), churn_from=2)
 
 
 @harness.timeout(300)
@@ -614,7 +525,7 @@ def test_busy_churn_during_graceful_restarts_keeps_own_sets():
                 s.start()
             else:
                 s.graceful()
-            live = touched_server_sets(foreign)
+            live = touched_sets(foreign)
             rec = recorded_ids(read_record(state_path(s)))
             assert not set(rec) & foreign, ("foreign recorded", n, rec)
             assert sorted(rec) == sorted(live), (

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "fuzz_corpus.h"
 #include "record/record_codec.h"
 #include "record_samples.h"
 
@@ -31,28 +32,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path corpus_dir() { return fs::path(SEMGUARD_SOURCE_DIR) / "tests/fuzz/corpus/record_codec"; }
+fs::path corpus_dir() { return test::corpus_dir("record_codec"); }
 
-struct CorpusFile {
-    std::string name;
-    std::string bytes;
-};
+using test::CorpusFile;
+using test::starts_with;
 
-std::vector<CorpusFile> corpus() {
-    std::vector<CorpusFile> files;
-    for (const auto& entry : fs::directory_iterator(corpus_dir())) {
-        if (!entry.is_regular_file()) continue;
-        std::ifstream in(entry.path(), std::ios::binary);
-        std::stringstream bytes;
-        bytes << in.rdbuf();
-        files.push_back({entry.path().filename().string(), bytes.str()});
-    }
-    std::sort(files.begin(), files.end(),
-              [](const CorpusFile& a, const CorpusFile& b) { return a.name < b.name; });
-    return files;
-}
-
-bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+std::vector<CorpusFile> corpus() { return test::read_corpus("record_codec"); }
 
 TEST(FuzzCorpusReplay, EveryInputIsRefusedWithReasonOrRoundTrips) {
     const std::vector<CorpusFile> files = corpus();

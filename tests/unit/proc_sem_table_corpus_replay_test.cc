@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "fuzz_corpus.h"
 #include "kernel/proc_sem_table.h"
 
 namespace semguard {
@@ -21,28 +22,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CorpusFile {
-    std::string name;
-    std::string bytes;
-};
+using test::CorpusFile;
+using test::starts_with;
 
-std::vector<CorpusFile> corpus() {
-    const fs::path dir = fs::path(SEMGUARD_SOURCE_DIR) / "tests/fuzz/corpus/proc_sem_table";
-    std::vector<CorpusFile> files;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-        if (!entry.is_regular_file()) continue;
-        std::ifstream in(entry.path(), std::ios::binary);
-        std::stringstream bytes;
-        bytes << in.rdbuf();
-        files.push_back({entry.path().filename().string(), bytes.str()});
-    }
-    std::sort(files.begin(), files.end(),
-              [](const CorpusFile& a, const CorpusFile& b) { return a.name < b.name; });
-    return files;
-}
-
-bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+std::vector<CorpusFile> corpus() { return test::read_corpus("proc_sem_table"); }
 
 TEST(ProcSemTableCorpusReplay, EveryInputIsRefusedWithReasonOrHoldsOnlyWhatTheKernelPrints) {
     const std::vector<CorpusFile> files = corpus();
