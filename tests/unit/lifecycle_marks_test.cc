@@ -60,6 +60,11 @@ protected:
         for (size_t i = 0; i + 4 < ids.size(); ++i) EXPECT_TRUE(kernel_.remove_set(ids[i]).ok());
         return {ids.end() - 4, ids.end()};
     }
+    // The sets this run's processes noted in its anchor block (write-ahead).
+    std::vector<NotedSet> noted_in_anchor() {
+        const auto* bytes = static_cast<unsigned char*>(mem_.anchor);
+        return anchor_noted_sets(std::vector<unsigned char>(bytes, bytes + sizeof(AnchorBlock)));
+    }
     int highest_index() {
         auto u = kernel_.usage();
         EXPECT_TRUE(u.ok());
@@ -370,11 +375,8 @@ TEST_F(MarksTest, AnOlderSetInAWindowIsNeverClaimedEvenUnderTheSamePid) {
     marked_pass(PassKind::Preflight, 0, kPreflightPid, pre, pre_leak);
     ASSERT_GT(FakeIpcIds::index_of(pre_leak), 12) << "the windows went past the old set";
     EXPECT_EQ(find_set(state(), old), nullptr);
-    AnchorBlock* b = anchor_block(mem_.anchor);
-    ASSERT_NE(b, nullptr);
-    const auto noted = anchor_noted_sets(
-        std::vector<unsigned char>(static_cast<unsigned char*>(mem_.anchor),
-                                   static_cast<unsigned char*>(mem_.anchor) + sizeof(AnchorBlock)));
+    ASSERT_NE(anchor_block(mem_.anchor), nullptr);
+    const auto noted = noted_in_anchor();
     for (const auto& n : noted) EXPECT_NE(n.semid, old) << "noted as the preflight's";
     EXPECT_NE(find_set(state(), pre.cache), nullptr) << "its own sets are recorded";
 }
@@ -454,11 +456,8 @@ TEST_F(LargeTableMarksTest, AnOlderSetTheBrokenChainsListingShowsIsNeverClaimed)
     EXPECT_FALSE(mem_.ordered) << "the chain broke";
     const Record r = state();
     EXPECT_EQ(find_set(r, old), nullptr) << "another program's set recorded";
-    AnchorBlock* b = anchor_block(mem_.anchor);
-    ASSERT_NE(b, nullptr);
-    const auto noted = anchor_noted_sets(
-        std::vector<unsigned char>(static_cast<unsigned char*>(mem_.anchor),
-                                   static_cast<unsigned char*>(mem_.anchor) + sizeof(AnchorBlock)));
+    ASSERT_NE(anchor_block(mem_.anchor), nullptr);
+    const auto noted = noted_in_anchor();
     for (const auto& n : noted) EXPECT_NE(n.semid, old) << "noted as the parent's";
     EXPECT_EQ(find_set(r, real.accept)->type, "mpm-accept");
     EXPECT_NE(find_set(r, real.map), nullptr);
