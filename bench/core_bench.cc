@@ -1,9 +1,11 @@
 // The module's own engine (libsemguard_core.a) on the real kernel:
 //
-//   core_bench scan        LinuxSemKernel::list_sets() once; prints "<ns> <sets>"
-//                          (how it listed, /proc/sysvipc/sem or the walk, on stderr)
+//   core_bench scan        LinuxSemKernel::list_sets() once; prints "<ns> <sets> <way>"
+//                          (how it listed: "file", /proc/sysvipc/sem, or "walk")
 //   core_bench scan-walk   the same, the walk forced (no file to read): the
 //                          SEM_STAT_ANY loop list_sets falls back to
+//   core_bench scan-file   the same, the file forced (no samples): what reading
+//                          /proc/sysvipc/sem costs by itself
 //   core_bench reclaim N   creates N sets as a crashed run would have left them
 //                          (not timed), then times reclaim_previous_run() on a
 //                          Record listing them; prints "<ns> <removed>"
@@ -47,8 +49,12 @@ int die(const char* what) {
     return 1;
 }
 
-int scan(bool walk) {
-    LinuxSemKernel kernel(walk ? "" : kProcSysvipcSem);
+enum class ScanWay { Cheaper, Walk, File };
+
+int scan(ScanWay way) {
+    LinuxSemKernel kernel(way == ScanWay::Walk ? "" : kProcSysvipcSem,
+                          way == ScanWay::File ? LinuxSemKernel::LargeTables::File
+                                               : LinuxSemKernel::LargeTables::Cheaper);
     const long long t0 = now_ns();
     auto sets = kernel.list_sets();
     const long long t1 = now_ns();
@@ -56,10 +62,8 @@ int scan(bool walk) {
         std::fprintf(stderr, "list_sets: %s\n", sets.error().describe().c_str());
         return 1;
     }
-    std::printf("%lld %zu\n", t1 - t0, sets->size());
-    std::fprintf(stderr, "listed by %s\n",
-                 kernel.last_listing() == LinuxSemKernel::Listing::Proc ? "/proc/sysvipc/sem"
-                                                                         : "the SEM_STAT_ANY walk");
+    const bool file = kernel.last_listing() == LinuxSemKernel::Listing::Proc;
+    std::printf("%lld %zu %s\n", t1 - t0, sets->size(), file ? "file" : "walk");
     return 0;
 }
 
@@ -132,9 +136,10 @@ int reclaim(long n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc >= 2 && std::strcmp(argv[1], "scan") == 0) return scan(false);
-    if (argc >= 2 && std::strcmp(argv[1], "scan-walk") == 0) return scan(true);
+    if (argc >= 2 && std::strcmp(argv[1], "scan") == 0) return scan(ScanWay::Cheaper);
+    if (argc >= 2 && std::strcmp(argv[1], "scan-walk") == 0) return scan(ScanWay::Walk);
+    if (argc >= 2 && std::strcmp(argv[1], "scan-file") == 0) return scan(ScanWay::File);
     if (argc >= 3 && std::strcmp(argv[1], "reclaim") == 0) return reclaim(std::atol(argv[2]));
-    std::fprintf(stderr, "usage: core_bench scan | core_bench scan-walk | core_bench reclaim N\n");
+    std::fprintf(stderr, "usage: core_bench scan | scan-walk | scan-file | reclaim N\n");
     return 2;
 }

@@ -119,8 +119,13 @@ def write_report():
             ms = d["ms"]
             floors = ""
             if "walk" in ms and "bare_proc" in ms:
-                floors = (", the walk it falls back to %.1f ms, bare /proc/sysvipc/sem read %.1f ms"
-                          % (ms["walk"]["median"], ms["bare_proc"]["median"]))
+                floors = (", the walk forced %.1f ms%s, bare /proc/sysvipc/sem read %.1f ms"
+                          % (ms["walk"]["median"],
+                             ", the file forced %.1f ms" % ms["file"]["median"]
+                             if "file" in ms else "", ms["bare_proc"]["median"]))
+            if d.get("ways"):
+                floors += "; list_sets chose " + ", ".join(
+                    "%s %d times" % (w, n) for w, n in sorted(d["ways"].items()))
             notes.append("- scan of 30,000 sets, medians: bare loop %.1f ms, list_sets %.1f ms%s "
                          "(in-process); ipcs -s %.1f ms, lsipc -s %.1f ms, bare_scan %.1f ms, "
                          "core_bench scan %.1f ms (whole process)"

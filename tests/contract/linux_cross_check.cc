@@ -110,9 +110,11 @@ TEST_P(LinuxCrossCheck, LimitsAgreeWithProcSysKernelSem) {
     EXPECT_EQ(semmni, 777);
 }
 
-// list_sets reads /proc/sysvipc/sem (issue #15): on 30,000 sets it costs less
-// than the bare loop of SEM_STAT_ANY calls. Its fallback, the walk, is one
-// SEM_STAT_ANY per index and nothing else: about what the bare loop costs.
+// list_sets (issue #15) lists 30,000 sets the cheaper of two ways on this
+// kernel: the file /proc/sysvipc/sem, or the walk, one SEM_STAT_ANY per index
+// and nothing else (about what the bare loop costs). Which is cheaper depends
+// on the kernel (listing_choice.h); list_sets samples both, so it costs about
+// the cheaper one, never about the dearer (on kernels where the two differ).
 TEST_P(LinuxCrossCheck, ListingThirtyThousandSetsCostsAboutABareLoop) {
     constexpr int kSets = 30000;
     for (int i = 0; i < kSets; ++i) {
@@ -148,7 +150,14 @@ TEST_P(LinuxCrossCheck, ListingThirtyThousandSetsCostsAboutABareLoop) {
         SysResult<std::vector<SetInfo>> sets = linux_kernel.list_sets();
         listed = sets ? sets->size() : 0;
     });
-    EXPECT_EQ(linux_kernel.last_listing(), LinuxSemKernel::Listing::Proc);
+    const bool chose_file = linux_kernel.last_listing() == LinuxSemKernel::Listing::Proc;
+    LinuxSemKernel file_only(kProcSysvipcSem, LinuxSemKernel::LargeTables::File);
+    size_t filed = 0;
+    const Clock::duration file = best_of(3, [&] {
+        SysResult<std::vector<SetInfo>> sets = file_only.list_sets();
+        filed = sets ? sets->size() : 0;
+    });
+    EXPECT_EQ(file_only.last_listing(), LinuxSemKernel::Listing::Proc);
     size_t walked = 0;
     const Clock::duration walk = best_of(3, [&] {
         SysResult<std::vector<SetInfo>> sets =
@@ -158,16 +167,21 @@ TEST_P(LinuxCrossCheck, ListingThirtyThousandSetsCostsAboutABareLoop) {
 
     EXPECT_EQ(bare_found, kSets);
     EXPECT_EQ(listed, static_cast<size_t>(kSets));
+    EXPECT_EQ(filed, static_cast<size_t>(kSets));
     EXPECT_EQ(walked, static_cast<size_t>(kSets));
     const auto micros = [](Clock::duration d) {
         return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
     };
     std::cout << "[ TIMING   ] bare SEM_STAT_ANY loop " << micros(bare) << " us, list_sets "
-              << micros(read) << " us (/proc/sysvipc/sem), the walk " << micros(walk) << " us, for "
+              << micros(read) << " us (chose " << (chose_file ? "the file" : "the walk")
+              << "), the file " << micros(file) << " us, the walk " << micros(walk) << " us, for "
               << kSets << " sets\n";
     // Generous: the machine is shared; a second syscall per index would double it.
-    EXPECT_LT(micros(read), 2 * micros(bare) + 20000);
     EXPECT_LT(micros(walk), 2 * micros(bare) + 20000);
+    // The cheaper way plus its samples (a few hundred us), with room for noise:
+    // where the ways differ by half or more (0.4x and 2x on the kernels
+    // measured), taking the dearer one fails this.
+    EXPECT_LT(micros(read), micros(std::min(file, walk)) * 5 / 4 + 3000);
 }
 
 INSTANTIATE_TEST_SUITE_P(Linux, LinuxCrossCheck, ::testing::Values(linux_world_factory()));

@@ -1,7 +1,9 @@
 // Linux only: LinuxSemKernel::list_sets reads /proc/sysvipc/sem (issue #15)
 // and must give exactly what the SEM_STAT_ANY walk gives, index included; where
 // the file cannot be trusted (missing, not procfs, not the semaphore table)
-// it walks, and the caller cannot tell but by last_listing(). Instantiated as
+// it walks, and the caller cannot tell but by last_listing(). From
+// kSampleListingFrom sets on it samples both ways and goes on with the cheaper
+// (listing_choice.h): whichever it takes, the same sets. Instantiated as
 // Linux/* only, in the same private namespace as the contract suite.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "kernel/linux_kernel.h"
+#include "kernel/listing_choice.h"
 #include "kernel_contract.h"
 #include "real_ipc.h"
 
@@ -54,6 +57,21 @@ protected:
         int late = -1;
         ASSERT_TRUE(create(&late, 2, 0600, 0));
         ids_.push_back(late);
+    }
+
+    // The varied table, then one-semaphore sets up to `total`, every seventh
+    // removed again: a table large enough to be sampled, with holes past the
+    // walk's sample as well as inside it.
+    void make_large_table(size_t total) {
+        make_varied_table();
+        if (HasFatalFailure()) return;
+        std::vector<int> removed;
+        for (size_t i = 0; ids_.size() < total; ++i) {
+            int id = -1;
+            ASSERT_TRUE(create(&id, 1, 0600, 0));
+            (i % 7 == 3 ? removed : ids_).push_back(id);
+        }
+        for (const int id : removed) ASSERT_TRUE(Ok(kernel().remove_set(id)));
     }
 
     // The walk over every index: the reference.
@@ -192,6 +210,38 @@ TEST_P(LinuxProcListing, AnEmptyTableIsLeftToTheWalk) {
     EXPECT_EQ(k.last_listing(), LinuxSemKernel::Listing::Proc);
     ASSERT_EQ(listed->size(), 1u);
     EXPECT_EQ((*listed)[0].semid, id);
+}
+
+// A table to sample: whichever way list_sets takes on this kernel, and each
+// way forced, the sets the walk gives.
+TEST_P(LinuxProcListing, ALargeTableGivesWhatTheWalkGivesWhicheverWayIsTaken) {
+    make_large_table(kSampleListingFrom + 200);
+    if (HasFatalFailure()) return;
+    LinuxSemKernel k;
+    const std::vector<SetInfo> walked = walk(k);
+    ASSERT_EQ(walked.size(), ids_.size() - 2);  // the varied table removed two
+    ASSERT_GT(walked.size(), static_cast<size_t>(kSampleListingFrom));
+    SysResult<std::vector<SetInfo>> listed = k.list_sets();
+    ASSERT_TRUE(Ok(listed));
+    EXPECT_NE(k.last_listing(), LinuxSemKernel::Listing::None);
+    expect_same(*listed, walked);
+
+    LinuxSemKernel file(kProcSysvipcSem, LinuxSemKernel::LargeTables::File);
+    listed = file.list_sets();
+    ASSERT_TRUE(Ok(listed));
+    EXPECT_EQ(file.last_listing(), LinuxSemKernel::Listing::Proc);
+    expect_same(*listed, walked);
+
+    // The file's sample fails: the walk goes on after its own sample.
+    const std::string real = read_all(kProcSysvipcSem);
+    for (const std::string& path : {std::string("/nonexistent/sysvipc/sem"),
+                                    std::string("/proc/sysvipc/msg"), temp_file(real)}) {
+        LinuxSemKernel other(path);
+        listed = other.list_sets();
+        ASSERT_TRUE(Ok(listed));
+        EXPECT_EQ(other.last_listing(), LinuxSemKernel::Listing::Walk) << path;
+        expect_same(*listed, walked);
+    }
 }
 
 // Ids of a later sequence (the index reused after removals) still give their

@@ -8,6 +8,12 @@
  * by reading that file when it can, issue #15). The lines read from such a
  * file through read() (not through a FILE*) are counted too, the header
  * included, so that a caller can tell a full listing from a partial one.
+ * A listing of a large table begins with a sample of each way (issue #15,
+ * core/kernel/listing_choice.h): SEM_STAT_ANY on the first 128 indices, then
+ * the file's first lines, and goes on with the cheaper one; so an open of the
+ * file that comes within the first SAMPLE_JOIN SEM_STAT calls of a walk from
+ * index 0 joins that walk's listing instead of starting one (and a walk that
+ * goes on from there never asks for index 0 again).
  * The module confirms a read of the file with one SEM_STAT_ANY at the index of
  * the last set: were that index 0 (a table of one set), the count errs high. The module's marks
  * between hooks (issue #15) ask for one index to place a creation cursor and walk only the indices
@@ -57,6 +63,12 @@ static semctl_fn real_semctl;
 static int out_fd = -1;
 static unsigned gen;
 static unsigned long stat_calls, listings, info_calls, proc_reads, proc_lines;
+/* The walk sample's size (kWalkSampleIndices in listing_choice.h). */
+#define SAMPLE_JOIN 128
+/* stat_calls when the last walk from index 0 began, and whether an open of the
+ * file joined it already (0: no walk from 0 yet, or it was joined). */
+static unsigned long walk_began_at;
+static int walk_open_to_join;
 static char cmd[256];
 
 static const char kProcSem[] = "/proc/sysvipc/sem";
@@ -67,6 +79,8 @@ static int tracked[TRACKED] = {-1, -1, -1, -1, -1, -1, -1, -1};
 static void after_fork_child(void) {
     ++gen;
     stat_calls = listings = info_calls = proc_reads = proc_lines = 0;
+    walk_began_at = 0;
+    walk_open_to_join = 0;
 }
 
 static void* next_symbol(const char* name) { return dlsym(RTLD_NEXT, name); }
@@ -80,7 +94,10 @@ static int is_proc_sem(int dirfd, const char* path) {
 }
 
 static void count_open(int fd) {
-    __atomic_add_fetch(&listings, 1, __ATOMIC_RELAXED);
+    /* the file's sample, in the listing the walk's sample began */
+    int joins = __atomic_exchange_n(&walk_open_to_join, 0, __ATOMIC_RELAXED) &&
+                __atomic_load_n(&stat_calls, __ATOMIC_RELAXED) - walk_began_at <= SAMPLE_JOIN;
+    if (!joins) __atomic_add_fetch(&listings, 1, __ATOMIC_RELAXED);
     __atomic_add_fetch(&proc_reads, 1, __ATOMIC_RELAXED);
     if (fd < 0) return;
     for (int i = 0; i < TRACKED; ++i) {
@@ -271,7 +288,11 @@ int semctl(int semid, int semnum, int command, ...) {
         default: break;
     }
     if (command == SEM_STAT || command == SEM_STAT_ANY) {
-        if (semid == 0) ++listings;
+        if (semid == 0) {
+            ++listings;
+            walk_began_at = stat_calls;
+            __atomic_store_n(&walk_open_to_join, 1, __ATOMIC_RELAXED);
+        }
         ++stat_calls;
     } else if (command == SEM_INFO) {
         ++info_calls;

@@ -28,6 +28,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "kernel/linux_proc_sem.h"
+#include "kernel/listing_choice.h"
 #include "text/codec.h"
 
 namespace semguard {
@@ -148,12 +150,52 @@ SysResult<SemUsage> LinuxSemKernel::usage() {
 SysResult<std::vector<SetInfo>> LinuxSemKernel::list_sets() {
     SysResult<SemUsage> now = usage();
     if (!now) return now.error();
-    if (std::optional<std::vector<SetInfo>> read = list_sets_from_proc(*now)) {
-        last_listing_.store(Listing::Proc, std::memory_order_relaxed);
-        return std::move(*read);
+    if (now->arrays >= kSampleListingFrom && large_ == LargeTables::Cheaper)
+        return list_sampled(*now);
+    if (now->arrays > 0) {
+        ProcSemFile file(proc_sem_path_, static_cast<size_t>(now->arrays));
+        if (std::optional<std::vector<SetInfo>> read = file.finish()) {
+            last_listing_.store(Listing::Proc, std::memory_order_relaxed);
+            return std::move(*read);
+        }
     }
     last_listing_.store(Listing::Walk, std::memory_order_relaxed);
     return list_sets_between(0, now->highest_index, static_cast<size_t>(now->arrays));
+}
+
+SysResult<std::vector<SetInfo>> LinuxSemKernel::list_sampled(const SemUsage& usage) {
+    using Clock = std::chrono::steady_clock;
+    const auto since = [](Clock::time_point start) {
+        return static_cast<int64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
+    };
+    const size_t expected = static_cast<size_t>(usage.arrays);
+    const int walked_to = std::min(usage.highest_index, kWalkSampleIndices - 1);
+
+    // The walk's first indices: kept, they are the start of the walk.
+    Clock::time_point start = Clock::now();
+    SysResult<std::vector<SetInfo>> head = list_sets_between(0, walked_to, expected);
+    if (!head) return head;
+    const ListingSample walk{since(start), walked_to + 1};
+
+    // The file's first lines: kept, they are the start of its read.
+    start = Clock::now();
+    ProcSemFile file(proc_sem_path_, expected);
+    ListingSample proc;
+    if (file.read_sets(static_cast<size_t>(kProcSampleLines)))
+        proc = ListingSample{since(start), static_cast<long>(file.sets_read())};
+
+    if (file.usable() && cheaper_rest(walk, usage.highest_index - walked_to, proc,
+                                      usage.arrays - proc.units) == ListingWay::Proc) {
+        if (std::optional<std::vector<SetInfo>> read = file.finish()) {
+            last_listing_.store(Listing::Proc, std::memory_order_relaxed);
+            return std::move(*read);
+        }
+    }
+    last_listing_.store(Listing::Walk, std::memory_order_relaxed);
+    if (SysStatus walked = walk_into(head.value(), walked_to + 1, usage.highest_index); !walked)
+        return walked.error();
+    return head;
 }
 
 SysResult<std::vector<SetInfo>> LinuxSemKernel::list_sets_between(int first_index, int last_index) {
@@ -164,6 +206,11 @@ SysResult<std::vector<SetInfo>> LinuxSemKernel::list_sets_between(int first_inde
                                                                   size_t expected) {
     std::vector<SetInfo> sets;
     sets.reserve(expected);
+    if (SysStatus walked = walk_into(sets, first_index, last_index); !walked) return walked.error();
+    return sets;
+}
+
+SysStatus LinuxSemKernel::walk_into(std::vector<SetInfo>& sets, int first_index, int last_index) {
     for (int index = first_index < 0 ? 0 : first_index; index <= last_index; ++index) {
         struct semid_ds ds {};
         union semun arg;
@@ -178,7 +225,7 @@ SysResult<std::vector<SetInfo>> LinuxSemKernel::list_sets_between(int first_inde
         sets.push_back(set_info_from(semid, ds));
         sets.back().index = index;
     }
-    return sets;
+    return {};
 }
 
 SysResult<SetInfo> LinuxSemKernel::stat_set(int semid) {

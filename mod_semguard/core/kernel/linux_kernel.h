@@ -27,24 +27,36 @@ public:
     // How the last list_sets() was made: for tests and benchmarks, never a decision.
     enum class Listing { None, Proc, Walk };
 
+    // How list_sets() lists a table of kSampleListingFrom sets or more: the
+    // cheaper way on this kernel after a sample of each (always, in the
+    // module), or the file as for small tables (tests and the benchmark, to
+    // measure the file by itself).
+    enum class LargeTables { Cheaper, File };
+
     // proc_sem_path: the file list_sets() reads; a test points it elsewhere (a
     // missing file, an ordinary file) to see the walk take over.
-    explicit LinuxSemKernel(std::string proc_sem_path = kProcSysvipcSem)
-        : proc_sem_path_(std::move(proc_sem_path)) {}
+    explicit LinuxSemKernel(std::string proc_sem_path = kProcSysvipcSem,
+                            LargeTables large = LargeTables::Cheaper)
+        : proc_sem_path_(std::move(proc_sem_path)), large_(large) {}
 
     // IPC_INFO. SEMMNU/SEMUME are reported but Linux allocates undo structures on
     // demand and never enforces them, hence undo_enforced = false.
     SysResult<SemLimits> limits() override;
     // SEM_INFO; highest_index is -1 when no set exists (the kernel then returns 0).
     SysResult<SemUsage> usage() override;
-    // One read of /proc/sysvipc/sem (linux_proc_sem.cc: procfs only, parsed
-    // strictly, its last set confirmed by one SEM_STAT_ANY at its index), else,
-    // on any doubt, the walk: SEM_STAT_ANY for every index up to the highest in
-    // use, one syscall per index, and no permission check, so sets of every owner
-    // are seen. Both in index order. Neither is atomic: a set created or removed
-    // meanwhile may or may not be listed. One difference: the file shows every
-    // set, also those a security module hides from SEM_STAT_ANY (EACCES), which
-    // the walk skips.
+    // Every set, in index order, one of two ways (neither atomic: a set
+    // created or removed meanwhile may or may not be listed):
+    //   - the file: one read of /proc/sysvipc/sem (linux_proc_sem.h: procfs
+    //     only, parsed strictly, its last set confirmed by one SEM_STAT_ANY at
+    //     its index);
+    //   - the walk: SEM_STAT_ANY for every index up to the highest in use, one
+    //     syscall per index, and no permission check, so sets of every owner
+    //     are seen. The file shows every set, also those a security module
+    //     hides from SEM_STAT_ANY (EACCES), which the walk skips.
+    // Small tables are read from the file. From kSampleListingFrom sets on,
+    // which costs less depends on the kernel (listing_choice.h): the walk's
+    // first indices and the file's first lines are timed, and the cheaper way
+    // goes on. On any doubt about the file, the walk.
     SysResult<std::vector<SetInfo>> list_sets() override;
     // SEM_STAT_ANY for these indices only: the same walk, over a part of the table.
     SysResult<std::vector<SetInfo>> list_sets_between(int first_index, int last_index) override;
@@ -62,12 +74,15 @@ public:
     const std::string& proc_sem_path() const { return proc_sem_path_; }
 
 private:
-    // The sets as the file gives them, or nullopt: the caller walks instead.
-    std::optional<std::vector<SetInfo>> list_sets_from_proc(const SemUsage& usage);
+    // A table of kSampleListingFrom sets or more: the samples, then one way.
+    SysResult<std::vector<SetInfo>> list_sampled(const SemUsage& usage);
     SysResult<std::vector<SetInfo>> list_sets_between(int first_index, int last_index,
                                                       size_t expected);
+    // SEM_STAT_ANY for each index, the sets found appended to `sets`.
+    SysStatus walk_into(std::vector<SetInfo>& sets, int first_index, int last_index);
 
     std::string proc_sem_path_;
+    LargeTables large_;
     // Atomic: one instance may list from several threads (a threaded MPM).
     std::atomic<Listing> last_listing_{Listing::None};
 };

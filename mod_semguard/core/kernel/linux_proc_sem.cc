@@ -1,7 +1,8 @@
-// LinuxSemKernel::list_sets from /proc/sysvipc/sem (issue #15): one open and
-// about one read() per 4 KiB (the kernel's seq_file fills a page per call)
-// instead of one semctl(SEM_STAT_ANY) per index. Measured on 30,000 sets
-// (bench_scan): list_sets about 0.6x the bare SEM_STAT_ANY loop, the walk 1.2x.
+// Reading /proc/sysvipc/sem for LinuxSemKernel::list_sets (issue #15): one
+// open and about one read() per 4 KiB (the kernel's seq_file fills a page per
+// call) instead of one semctl(SEM_STAT_ANY) per index. Whether that costs less
+// than the walk depends on the kernel (listing_choice.h): list_sets times a
+// sample of each on large tables.
 //
 // The file is used only when it can be trusted; on any doubt the caller walks
 // the table exactly as before:
@@ -40,8 +41,9 @@
 #include <string_view>
 #include <utility>
 
+#include "kernel/linux_proc_sem.h"
+
 #include "kernel/linux_kernel.h"
-#include "kernel/proc_sem_table.h"
 
 namespace semguard {
 
@@ -51,41 +53,6 @@ namespace {
 
 // seq_file gives about a page per read(); a few pages are room enough.
 constexpr size_t kChunk = 16 * 1024;
-
-// The sets the file gives, parsed as they are read (no buffer for the whole
-// file: for 30,000 sets its page faults cost more than the parse); nullopt if
-// it is not procfs's, cannot be read or is refused by the parser.
-std::optional<std::vector<SetInfo>> read_proc_file(const std::string& path, size_t expected_sets) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return std::nullopt;
-    struct statfs fs {};
-    if (::fstatfs(fd, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC) {
-        ::close(fd);
-        return std::nullopt;
-    }
-    // Sets made between SEM_INFO and the read: a quarter more room, and it grows.
-    ProcSemTableParser parser(expected_sets + expected_sets / 4);
-    // On the heap: a status page may list from a thread with a small stack.
-    std::unique_ptr<char[]> chunk(new (std::nothrow) char[kChunk]);
-    bool ok = chunk != nullptr;
-    while (ok) {
-        const ssize_t n = ::read(fd, chunk.get(), kChunk);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            ok = n == 0;
-            break;
-        }
-        if (!parser.feed(std::string_view(chunk.get(), static_cast<size_t>(n)))) {
-            ok = false;  // refused: the rest need not be read
-            break;
-        }
-    }
-    ::close(fd);
-    if (!ok) return std::nullopt;
-    ProcSemTableResult parsed = parser.finish();
-    if (!parsed) return std::nullopt;
-    return std::move(parsed.value());
-}
 
 // semctl's fourth argument, as in linux_kernel.cc.
 union semun {
@@ -104,15 +71,64 @@ bool index_holds(int index, int semid) {
 
 }  // namespace
 
-std::optional<std::vector<SetInfo>> LinuxSemKernel::list_sets_from_proc(const SemUsage& usage) {
-    if (usage.arrays <= 0 || proc_sem_path_.empty()) return std::nullopt;
-    std::optional<std::vector<SetInfo>> sets =
-        read_proc_file(proc_sem_path_, static_cast<size_t>(usage.arrays));
-    if (!sets || sets->empty()) return std::nullopt;
+// Sets made between SEM_INFO and the read: a quarter more room, and it grows.
+ProcSemFile::ProcSemFile(const std::string& path, size_t expected_sets)
+    : parser_(expected_sets + expected_sets / 4) {
+    if (path.empty()) return;
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) return;
+    struct statfs fs {};
+    if (::fstatfs(fd_, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC) give_up();
+}
+
+ProcSemFile::~ProcSemFile() { give_up(); }
+
+void ProcSemFile::give_up() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+}
+
+// Parsed as it is read: no buffer for the whole file (for 30,000 sets its
+// page faults cost more than the parse).
+bool ProcSemFile::read_sets(size_t lines) {
+    if (fd_ < 0) return false;
+    // On the heap: a status page may list from a thread with a small stack.
+    std::unique_ptr<char[]> chunk(new (std::nothrow) char[kChunk]);
+    if (!chunk) {
+        give_up();
+        return false;
+    }
+    while (!at_end_ && parser_.sets() < lines) {
+        const ssize_t n = ::read(fd_, chunk.get(), kChunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            give_up();
+            return false;
+        }
+        if (n == 0) {
+            at_end_ = true;
+            break;
+        }
+        if (!parser_.feed(std::string_view(chunk.get(), static_cast<size_t>(n)))) {
+            give_up();  // refused: the rest need not be read
+            return false;
+        }
+    }
+    return true;
+}
+
+std::optional<std::vector<SetInfo>> ProcSemFile::finish() {
+    if (!read_sets(static_cast<size_t>(-1))) return std::nullopt;
+    give_up();
+    ProcSemTableResult parsed = parser_.finish();
+    // An empty table is left to the walk: it costs nothing there, and an empty
+    // file has no set to confirm it with.
+    if (!parsed || parsed.value().empty()) return std::nullopt;
+    std::vector<SetInfo>& sets = parsed.value();
     for (const int mask : {kIpcmniIndexMask, kIpcmniExtendIndexMask}) {
-        if (index_proc_sem_sets(*sets, mask)) continue;  // out of order under this mask
-        const SetInfo& last = sets->back();
-        if (index_holds(last.index, last.semid)) return sets;
+        if (index_proc_sem_sets(sets, mask)) continue;  // out of order under this mask
+        const SetInfo& last = sets.back();
+        if (index_holds(last.index, last.semid)) return std::move(sets);
     }
     return std::nullopt;
 }

@@ -67,6 +67,8 @@ public:
     // The end of the text: the sets in their order, index not yet set (-1),
     // or why the text is refused. Moves the sets out: call once.
     ProcSemTableResult finish();
+    // Sets parsed so far.
+    size_t sets() const { return sets_.size(); }
 
 private:
     void take_line(std::string_view line);
