@@ -7,7 +7,8 @@ import time
 
 import harness
 
-from .common import BIN, OTHER_SETS, RECLAIM_SETS, SEM_LIMITS, helper, n_pairs, summary
+from .common import (BIN, OTHER_SETS, RECLAIM_SETS, SEM_LIMITS, helper, n_pairs, rotated,
+                     summary)
 from .measure import wall_ms
 from .results import add_result, guarded
 from .sets import make_other_sets
@@ -16,7 +17,7 @@ from .sets import make_other_sets
 @guarded("scan", [("list_sets / bare loop", "<= 1.1")])
 def bench_scan():
     make_other_sets(OTHER_SETS)
-    rounds = n_pairs(15, 5)
+    rounds = n_pairs(21, 5)
     rows = {k: [] for k in ("list_sets", "bare", "walk", "file", "bare_proc", "list_sets_wall",
                             "bare_wall", "ipcs", "lsipc")}
     ways = []
@@ -25,26 +26,42 @@ def bench_scan():
     helper("core_bench", "scan")
     helper("core_bench", "scan-walk")
     helper("core_bench", "scan-file")
-    for i in range(rounds):
+
+    def bare():
         t0 = time.monotonic()
         ns, found = helper("bare_scan")
         rows["bare_wall"].append((time.monotonic() - t0) * 1000.0)
         rows["bare"].append(int(ns) / 1e6)
+        return found
+
+    def list_sets():
         t0 = time.monotonic()
         ns, got, way = helper("core_bench", "scan")
         rows["list_sets_wall"].append((time.monotonic() - t0) * 1000.0)
         rows["list_sets"].append(int(ns) / 1e6)
         ways.append(way)
-        # the two ways list_sets chooses from (after a sample of each), each forced
-        ns, walked, _ = helper("core_bench", "scan-walk")
-        rows["walk"].append(int(ns) / 1e6)
-        ns, filed, _ = helper("core_bench", "scan-file")
-        rows["file"].append(int(ns) / 1e6)
+        return got
+
+    # the two ways list_sets chooses from (after a sample of each), each forced,
+    # and the file's floor
+    def forced(mode, row):
+        def run():
+            ns, n, _ = helper("core_bench", mode)
+            rows[row].append(int(ns) / 1e6)
+            return n
+        return run
+
+    def bare_proc():
         ns, read = helper("bare_proc_scan")
         rows["bare_proc"].append(int(ns) / 1e6)
-        if any(int(n) != OTHER_SETS for n in (found, got, walked, filed, read)):
-            raise RuntimeError("scans found %s / %s / %s / %s / %s sets, expected %d"
-                               % (found, got, walked, filed, read, OTHER_SETS))
+        return read
+
+    sides = [bare, list_sets, forced("scan-walk", "walk"), forced("scan-file", "file"), bare_proc]
+    for i in range(rounds):
+        # the order turns each round: no side always runs first or after another
+        found = [side() for side in rotated(sides, i)]
+        if any(int(n) != OTHER_SETS for n in found):
+            raise RuntimeError("scans found %s sets, expected %d" % (found, OTHER_SETS))
         rows["ipcs"].append(wall_ms(["ipcs", "-s"]))
         rows["lsipc"].append(wall_ms(["lsipc", "-s"]))
     ratio = [x / y for x, y in zip(rows["list_sets"], rows["bare"])]

@@ -182,7 +182,8 @@ SysResult<std::vector<SetInfo>> LinuxSemKernel::list_sampled(const SemUsage& usa
     start = Clock::now();
     ProcSemFile file(proc_sem_path_, expected);
     ListingSample proc;
-    if (file.read_sets(static_cast<size_t>(kProcSampleLines)))
+    if (file.read_sets(static_cast<size_t>(kProcSampleLines),
+                       static_cast<size_t>(kProcSampleBytes)))
         proc = ListingSample{since(start), static_cast<long>(file.sets_read())};
 
     if (file.usable() && cheaper_rest(walk, usage.highest_index - walked_to, proc,

@@ -90,16 +90,16 @@ void ProcSemFile::give_up() {
 
 // Parsed as it is read: no buffer for the whole file (for 30,000 sets its
 // page faults cost more than the parse).
-bool ProcSemFile::read_sets(size_t lines) {
+bool ProcSemFile::read_sets(size_t lines, size_t chunk_size) {
     if (fd_ < 0) return false;
     // On the heap: a status page may list from a thread with a small stack.
-    std::unique_ptr<char[]> chunk(new (std::nothrow) char[kChunk]);
+    std::unique_ptr<char[]> chunk(new (std::nothrow) char[chunk_size]);
     if (!chunk) {
         give_up();
         return false;
     }
     while (!at_end_ && parser_.sets() < lines) {
-        const ssize_t n = ::read(fd_, chunk.get(), kChunk);
+        const ssize_t n = ::read(fd_, chunk.get(), chunk_size);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
             give_up();
@@ -118,7 +118,7 @@ bool ProcSemFile::read_sets(size_t lines) {
 }
 
 std::optional<std::vector<SetInfo>> ProcSemFile::finish() {
-    if (!read_sets(static_cast<size_t>(-1))) return std::nullopt;
+    if (!read_sets(static_cast<size_t>(-1), kChunk)) return std::nullopt;
     give_up();
     ProcSemTableResult parsed = parser_.finish();
     // An empty table is left to the walk: it costs nothing there, and an empty

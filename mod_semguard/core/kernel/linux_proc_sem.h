@@ -25,9 +25,10 @@ public:
     // False once the file cannot be used: not procfs, unreadable, refused by
     // the parser. The caller then walks.
     bool usable() const { return fd_ >= 0; }
-    // Reads until at least `lines` sets are parsed, or the end. False if the
+    // Reads until at least `lines` sets are parsed, or the end, `chunk` bytes
+    // at a time (the kernel formats about that much per read()). False if the
     // file became unusable.
-    bool read_sets(size_t lines);
+    bool read_sets(size_t lines, size_t chunk);
     size_t sets_read() const { return parser_.sets(); }
     // Reads the rest and confirms the whole (proc_sem_table.h's order under
     // an index mask, and one SEM_STAT_ANY at the last set's index giving back

@@ -19,9 +19,11 @@ namespace semguard {
 // microseconds either way, and the samples would be most of the listing.
 constexpr long kSampleListingFrom = 1024;
 // Indices the walk's sample covers (about 70 to 180 us), and the file's lines
-// its sample reads at least (one or two read() calls).
+// its sample reads at least, in reads of kProcSampleBytes (one read() of about
+// 45 lines: 25 to 55 us).
 constexpr int kWalkSampleIndices = 128;
-constexpr long kProcSampleLines = 64;
+constexpr long kProcSampleLines = 32;
+constexpr long kProcSampleBytes = 4096;
 
 // What a sample cost: `units` indices walked or lines read in `nanoseconds`.
 struct ListingSample {

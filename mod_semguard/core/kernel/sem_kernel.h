@@ -33,16 +33,18 @@ struct SemUsage {
 };
 
 // What IPC_STAT/SEM_STAT_ANY tell about one set: enough to recognise it later.
+// A listing holds one per set (30,000 on a crowded host), so the 4-byte fields
+// come first and leave no padding: 56 bytes, not 64.
 struct SetInfo {
     int semid = -1;
     int32_t key = 0;
     uid_t uid = 0, cuid = 0;
     gid_t gid = 0, cgid = 0;
     unsigned mode = 0;  // permission bits only
+    int index = -1;     // in the kernel's table, from a listing; -1 from stat_set
     unsigned long nsems = 0;
     int64_t otime = 0;  // last semop, 0 if never
     int64_t ctime = 0;  // creation or last IPC_SET/SETVAL
-    int index = -1;     // in the kernel's table, from a listing; -1 from stat_set
 };
 
 // One semaphore's live state (GETVAL, GETPID, GETNCNT, GETZCNT).
