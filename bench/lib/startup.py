@@ -34,7 +34,7 @@ def startup_pairs(a, b, pairs):
 def trace_start(server, sets_now):
     """One start under strace (not timed): how many SEM_STAT_ANY calls it
     makes (in units of one full scan of the namespace's indices), how many
-    times it opens /proc/sysvipc/sem (a listing each, issue #15) and how many
+    times it opens /proc/sysvipc/sem (one per listing, issue #15) and how many
     fsync calls, with their summed time."""
     trace = os.path.join(server.root, "logs", "start.strace")
     _, p = timed_start(server, prefix=("strace", "-f", "-qq", "-T", "-e",
