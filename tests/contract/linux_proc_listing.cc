@@ -14,11 +14,13 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "kernel/linux_kernel.h"
+#include "kernel/linux_proc_sem.h"
 #include "kernel/listing_choice.h"
 #include "kernel_contract.h"
 #include "real_ipc.h"
@@ -242,6 +244,26 @@ TEST_P(LinuxProcListing, ALargeTableGivesWhatTheWalkGivesWhicheverWayIsTaken) {
         EXPECT_EQ(other.last_listing(), LinuxSemKernel::Listing::Walk) << path;
         expect_same(*listed, walked);
     }
+}
+
+// The file read in two steps, as list_sets reads it where the file's sample
+// wins: the sample's lines, then the rest through the same descriptor. (On a
+// kernel where the walk wins, list_sets never takes this path by itself.)
+TEST_P(LinuxProcListing, TheFileReadAfterItsSampleGivesWhatTheWalkGives) {
+    make_large_table(kSampleListingFrom + 200);
+    if (HasFatalFailure()) return;
+    LinuxSemKernel k;
+    const std::vector<SetInfo> walked = walk(k);
+    ProcSemFile file(kProcSysvipcSem, walked.size());
+    ASSERT_TRUE(file.usable());
+    ASSERT_TRUE(file.read_sets(static_cast<size_t>(kProcSampleLines),
+                               static_cast<size_t>(kProcSampleBytes)));
+    EXPECT_GE(file.sets_read(), static_cast<size_t>(kProcSampleLines));
+    EXPECT_LT(file.sets_read(), walked.size());  // a sample, not the whole file
+    std::optional<std::vector<SetInfo>> read = file.finish();
+    ASSERT_TRUE(read.has_value());
+    expect_same(*read, walked);
+    EXPECT_FALSE(file.usable());  // finish closes it
 }
 
 // Ids of a later sequence (the index reused after removals) still give their
