@@ -10,7 +10,7 @@
  * included, so that a caller can tell a full listing from a partial one.
  * A listing of a large table begins with a sample of each way (issue #15,
  * core/kernel/listing_choice.h): SEM_STAT_ANY on the first 128 indices, then
- * the file's first lines, and goes on with the cheaper one; so an open of the
+ * the file's first two pages, and goes on with the cheaper one; so an open of the
  * file that comes within the first SAMPLE_JOIN SEM_STAT calls of a walk from
  * index 0 joins that walk's listing instead of starting one (and a walk that
  * goes on from there never asks for index 0 again).

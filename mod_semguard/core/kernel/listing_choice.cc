@@ -14,6 +14,15 @@ double rest_cost(const ListingSample& sample, long rest) {
 
 }  // namespace
 
+ListingSample faster_part(const ListingSample& a, const ListingSample& b) {
+    if (a.units <= 0 || a.nanoseconds < 0) return b;
+    if (b.units <= 0 || b.nanoseconds < 0) return a;
+    // a.ns / a.units <= b.ns / b.units, without a division
+    const double lhs = static_cast<double>(a.nanoseconds) * static_cast<double>(b.units);
+    const double rhs = static_cast<double>(b.nanoseconds) * static_cast<double>(a.units);
+    return lhs <= rhs ? a : b;
+}
+
 ListingWay cheaper_rest(const ListingSample& walk, long walk_rest, const ListingSample& proc,
                         long proc_rest) {
     const bool walk_known = walk.units > 0 && walk.nanoseconds >= 0;

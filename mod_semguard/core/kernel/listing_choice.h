@@ -18,11 +18,11 @@ namespace semguard {
 // Tables smaller than this are read from the file without samples: they cost
 // microseconds either way, and the samples would be most of the listing.
 constexpr long kSampleListingFrom = 1024;
-// Indices the walk's sample covers (about 70 to 180 us), and the file's lines
-// its sample reads at least, in reads of kProcSampleBytes (one read() of about
-// 45 lines: 25 to 55 us).
+// Indices the walk's sample covers (about 70 to 180 us), in two halves, and the
+// size of each of the two reads the file's sample makes (a page: about 45
+// lines, 25 to 55 us). Each way is judged by its faster half: the first calls
+// of a process pay for cold caches and page faults that the rest does not.
 constexpr int kWalkSampleIndices = 128;
-constexpr long kProcSampleLines = 32;
 constexpr long kProcSampleBytes = 4096;
 
 // What a sample cost: `units` indices walked or lines read in `nanoseconds`.
@@ -32,6 +32,10 @@ struct ListingSample {
 };
 
 enum class ListingWay { Proc, Walk };
+
+// Of two parts of one sample, the one with the lower cost per unit (a part
+// with no units says nothing).
+ListingSample faster_part(const ListingSample& a, const ListingSample& b);
 
 // The way whose rest costs less, each rest estimated at its sample's rate:
 // the walk's rest is `walk_rest` more indices (every index up to the highest in
