@@ -12,8 +12,12 @@ Snapshot take_snapshot(SemKernel& kernel) {
         return s;
     }
     s.sets = std::move(listed.value());
-    std::sort(s.sets.begin(), s.sets.end(),
-              [](const SetInfo& a, const SetInfo& b) { return a.semid < b.semid; });
+    // A listing comes in index order, which is id order while every set is of
+    // one sequence number (a table that never wrapped): then a check, O(n),
+    // spares the sort of 30,000 56-byte records (about a millisecond).
+    const auto by_id = [](const SetInfo& a, const SetInfo& b) { return a.semid < b.semid; };
+    if (!std::is_sorted(s.sets.begin(), s.sets.end(), by_id))
+        std::sort(s.sets.begin(), s.sets.end(), by_id);
     s.ok = true;
     return s;
 }
