@@ -1,7 +1,8 @@
 // Reading /proc/sysvipc/sem for LinuxSemKernel::list_sets (linux_kernel.h),
 // in steps: a sample of its first lines, then the rest, so that list_sets can
 // time the sample against the walk's and go on with whichever costs less
-// (kernel/listing_choice.h). Only linux_kernel.cc uses it.
+// (kernel/listing_choice.h). Only linux_kernel.cc uses it, and the contract
+// test that holds its steps to the walk.
 #pragma once
 
 #include <cstddef>
