@@ -175,13 +175,13 @@ SysResult<std::vector<SetInfo>> LinuxSemKernel::list_sampled(const SemUsage& usa
 
     // The walk's first indices, in two timed halves: kept, they are the start
     // of the walk.
+    std::vector<SetInfo> head;
+    head.reserve(expected);
     Clock::time_point start = Clock::now();
-    SysResult<std::vector<SetInfo>> head = list_sets_between(0, half, expected);
-    if (!head) return head;
+    if (SysStatus walked = walk_into(head, 0, half); !walked) return walked.error();
     const ListingSample walk_first{since(start), half + 1};
     start = Clock::now();
-    if (SysStatus walked = walk_into(head.value(), half + 1, walked_to); !walked)
-        return walked.error();
+    if (SysStatus walked = walk_into(head, half + 1, walked_to); !walked) return walked.error();
     const ListingSample walk = faster_part(walk_first, {since(start), walked_to - half});
 
     // The file's first two pages, each timed (the open counts with the first):
@@ -207,7 +207,7 @@ SysResult<std::vector<SetInfo>> LinuxSemKernel::list_sampled(const SemUsage& usa
         }
     }
     last_listing_.store(Listing::Walk, std::memory_order_relaxed);
-    if (SysStatus walked = walk_into(head.value(), walked_to + 1, usage.highest_index); !walked)
+    if (SysStatus walked = walk_into(head, walked_to + 1, usage.highest_index); !walked)
         return walked.error();
     return head;
 }

@@ -12,11 +12,16 @@ double rest_cost(const ListingSample& sample, long rest) {
     return per_unit * static_cast<double>(rest < 0 ? 0 : rest);
 }
 
+// A sample with units and a clock that did not go backwards.
+bool says_something(const ListingSample& sample) {
+    return sample.units > 0 && sample.nanoseconds >= 0;
+}
+
 }  // namespace
 
 ListingSample faster_part(const ListingSample& a, const ListingSample& b) {
-    if (a.units <= 0 || a.nanoseconds < 0) return b;
-    if (b.units <= 0 || b.nanoseconds < 0) return a;
+    if (!says_something(a)) return b;
+    if (!says_something(b)) return a;
     // a.ns / a.units <= b.ns / b.units, without a division
     const double lhs = static_cast<double>(a.nanoseconds) * static_cast<double>(b.units);
     const double rhs = static_cast<double>(b.nanoseconds) * static_cast<double>(a.units);
@@ -25,10 +30,8 @@ ListingSample faster_part(const ListingSample& a, const ListingSample& b) {
 
 ListingWay cheaper_rest(const ListingSample& walk, long walk_rest, const ListingSample& proc,
                         long proc_rest) {
-    const bool walk_known = walk.units > 0 && walk.nanoseconds >= 0;
-    const bool proc_known = proc.units > 0 && proc.nanoseconds >= 0;
-    if (!proc_known) return walk_known ? ListingWay::Walk : ListingWay::Proc;
-    if (!walk_known) return ListingWay::Proc;
+    if (!says_something(proc)) return says_something(walk) ? ListingWay::Walk : ListingWay::Proc;
+    if (!says_something(walk)) return ListingWay::Proc;
     return rest_cost(walk, walk_rest) < rest_cost(proc, proc_rest) ? ListingWay::Walk
                                                                    : ListingWay::Proc;
 }
