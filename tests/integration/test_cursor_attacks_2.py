@@ -66,11 +66,18 @@ def _start_held(s, flag, condition, attempts=8):
             time.sleep(0.0002)
         if hit:
             return proc, out_path
-        os.kill(proc.pid, signal.SIGCONT)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+        # Only a process still ours to signal: once poll() has reaped it, its
+        # pid may already belong to another process.
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGCONT)
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            why = "missed the window"
+        else:
+            why = "apache2 exited %s before the window: %s" % (
+                proc.returncode, open(out_path).read()[-400:].strip() or s.error_log()[-400:])
         out.close()
-        print("    NOTE: attempt %d missed the window" % attempt, flush=True)
+        print("    NOTE: attempt %d %s" % (attempt, why), flush=True)
         harness.remove_all_sets()
         if os.path.isdir(state_dir):
             for n in os.listdir(state_dir):
