@@ -45,6 +45,30 @@ from test_cursor_attacks import (split, server_sets, to_era_start, touched_sets,
                                  preflight_ended, hide_next_set_below_last_cursor)
 
 
+def _end_session(proc):
+    """Ends every process of the session _start_held made (start_new_session:
+    its id is proc.pid), and waits until none is left. Killing apache2 alone
+    is not enough: under -DFOREGROUND its prefork children outlive it and keep
+    the ports bound, so the next attempt failed with AH00072 (a fresh-clone CI
+    run). The group's id cannot be reused while any member lives."""
+    for sig in (signal.SIGCONT, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+    proc.wait()
+    wait_for(lambda: not _session_alive(proc.pid), timeout=10, interval=0.01,
+             what="the processes of apache2's session %d to end" % proc.pid)
+
+
+def _session_alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
 def _start_held(s, flag, condition, attempts=8):
     """apache2 FLAG (-X or -DFOREGROUND: no detach) started by hand; SIGSTOP
     as soon as condition(attempt) holds. Returns (Popen, out path) or None."""
@@ -66,16 +90,12 @@ def _start_held(s, flag, condition, attempts=8):
             time.sleep(0.0002)
         if hit:
             return proc, out_path
-        # Only a process still ours to signal: once poll() has reaped it, its
-        # pid may already belong to another process.
         if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGCONT)
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
             why = "missed the window"
         else:
             why = "apache2 exited %s before the window: %s" % (
                 proc.returncode, open(out_path).read()[-400:].strip() or s.error_log()[-400:])
+        _end_session(proc)
         out.close()
         print("    NOTE: attempt %d %s" % (attempt, why), flush=True)
         harness.remove_all_sets()
