@@ -353,6 +353,39 @@ def _state_phase(path):
     return None
 
 
+def _stopped(pid):
+    """SIGSTOP `pid` and wait until it is stopped. False if it exited first
+    (gone, or a zombie that its parent may reap at any moment: a later
+    SIGCONT to it failed with ESRCH in a fresh-clone CI run)."""
+    try:
+        os.kill(pid, signal.SIGSTOP)
+    except ProcessLookupError:
+        return False
+    for _ in range(2000):
+        state = harness._proc_state(pid)
+        if state in ("T", "t"):
+            return True
+        if state in (None, "Z"):
+            return False
+        time.sleep(0.0005)
+    raise AssertionError("pid %d did not stop within a second of SIGSTOP" % pid)
+
+
+def _stop_the_starter(s):
+    """SIGSTOP `apache2 -k start` while it is still the server's only live
+    process and return its pid; None if the daemon was already forked. The
+    starter is this test process's child; the daemon is not."""
+    mine = [p for p in harness.processes() if s._is_mine(p) and p.state != "Z"]
+    if len(mine) != 1 or mine[0].ppid != os.getpid() or not _stopped(mine[0].pid):
+        return None
+    starter = mine[0].pid
+    alive = [p.pid for p in harness.processes() if s._is_mine(p) and p.state != "Z"]
+    if alive != [starter]:                   # it forked the daemon before it stopped
+        os.kill(starter, signal.SIGCONT)
+        return None
+    return starter
+
+
 def hold_at_detach(s, keep=(), attempts=6):
     """Start `s` in a thread and SIGSTOP the starting process right after
     the preflight's record, before httpd forks the daemon. Returns (thread,
@@ -370,16 +403,11 @@ def hold_at_detach(s, keep=(), attempts=6):
                      if n.startswith("semguard.") and n.endswith(".state")] \
                 if os.path.isdir(run_dir) else []
             if paths and _state_phase(paths[0]) == "running":
-                mine = [p for p in harness.processes() if s._is_mine(p)]
-                if len(mine) == 1:
-                    starter = mine[0].pid
-                    os.kill(starter, signal.SIGSTOP)
+                starter = _stop_the_starter(s)
                 break
             time.sleep(0.0002)
-        if starter is not None and len([p for p in harness.processes() if s._is_mine(p)]) == 1:
-            return t, result, starter
         if starter is not None:
-            os.kill(starter, signal.SIGCONT)
+            return t, result, starter
         t.join()
         print("    NOTE: attempt %d missed the window" % attempt, flush=True)
         s.kill9()
@@ -450,10 +478,8 @@ def _stop_between_passes(s, condition, attempts=6):
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and t.is_alive():
             if condition(attempt):
-                for p in harness.processes():
-                    if s._is_mine(p):
-                        os.kill(p.pid, signal.SIGSTOP)
-                        stopped.append(p.pid)
+                stopped = [p.pid for p in harness.processes()
+                           if s._is_mine(p) and p.state != "Z" and _stopped(p.pid)]
                 break
             time.sleep(0.0002)
         if stopped and condition(attempt):
