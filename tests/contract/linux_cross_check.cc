@@ -111,11 +111,13 @@ TEST_P(LinuxCrossCheck, LimitsAgreeWithProcSysKernelSem) {
 }
 
 // list_sets (issue #15) lists 30,000 sets the cheaper of two ways on this
-// kernel: the file /proc/sysvipc/sem, or the walk, one SEM_STAT_ANY per index
-// and nothing else (about what the bare loop costs). Which is cheaper depends
-// on the kernel (listing_choice.h); list_sets samples both, so it costs about
-// the cheaper one, never about the dearer (on kernels where the two differ).
-TEST_P(LinuxCrossCheck, ListingThirtyThousandSetsCostsAboutABareLoop) {
+// kernel: the file /proc/sysvipc/sem, or the walk, one SEM_STAT_ANY per index.
+// Whichever way it takes, and each way forced, finds every set the bare loop
+// finds. How long each takes is printed, not asserted: speed targets live in
+// `make bench` (bench_scan, side by side over 21 rounds), where a busy
+// machine cannot fail a build. The number of calls per listing, which is
+// what a slower walk would change, is counted by integration.test_listings.
+TEST_P(LinuxCrossCheck, ThirtyThousandSetsAreListedWhicheverWayIsTaken) {
     constexpr int kSets = 30000;
     for (int i = 0; i < kSets; ++i) {
         SysResult<int> id = world().create_set(0, 1, 0600);
@@ -176,12 +178,6 @@ TEST_P(LinuxCrossCheck, ListingThirtyThousandSetsCostsAboutABareLoop) {
               << micros(read) << " us (chose " << (chose_file ? "the file" : "the walk")
               << "), the file " << micros(file) << " us, the walk " << micros(walk) << " us, for "
               << kSets << " sets\n";
-    // Generous: the machine is shared; a second syscall per index would double it.
-    EXPECT_LT(micros(walk), 2 * micros(bare) + 20000);
-    // The cheaper way plus its samples (a few hundred us), with room for noise:
-    // where the ways differ by half or more (0.4x and 2x on the kernels
-    // measured), taking the dearer one fails this.
-    EXPECT_LT(micros(read), micros(std::min(file, walk)) * 5 / 4 + 3000);
 }
 
 INSTANTIATE_TEST_SUITE_P(Linux, LinuxCrossCheck, ::testing::Values(linux_world_factory()));
