@@ -52,6 +52,8 @@
 #include <sys/sem.h>
 #include <unistd.h>
 
+#include "../../mod_semguard/core/kernel/walk_sample.h"
+
 typedef int (*semctl_fn)(int, int, int, ...);
 typedef int (*open_fn)(const char*, int, ...);
 typedef int (*openat_fn)(int, const char*, int, ...);
@@ -63,8 +65,8 @@ static semctl_fn real_semctl;
 static int out_fd = -1;
 static unsigned gen;
 static unsigned long stat_calls, listings, info_calls, proc_reads, proc_lines;
-/* The walk sample's size (kWalkSampleIndices in listing_choice.h). */
-#define SAMPLE_JOIN 128
+/* The walk sample's size, shared with list_sets. */
+#define SAMPLE_JOIN SEMGUARD_WALK_SAMPLE_INDICES
 /* stat_calls when the last walk from index 0 began, and whether an open of the
  * file joined it already (0: no walk from 0 yet, or it was joined). */
 static unsigned long walk_began_at;

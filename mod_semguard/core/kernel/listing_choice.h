@@ -13,6 +13,8 @@
 
 #include <cstdint>
 
+#include "kernel/walk_sample.h"
+
 namespace semguard {
 
 // Tables smaller than this are read from the file without samples: they cost
@@ -22,7 +24,7 @@ constexpr long kSampleListingFrom = 1024;
 // size of each of the two reads the file's sample makes (a page: about 45
 // lines, 25 to 55 us). Each way is judged by its faster half: the first calls
 // of a process pay for cold caches and page faults that the rest does not.
-constexpr int kWalkSampleIndices = 128;
+constexpr int kWalkSampleIndices = SEMGUARD_WALK_SAMPLE_INDICES;
 constexpr long kProcSampleBytes = 4096;
 
 // What a sample cost: `units` indices walked or lines read in `nanoseconds`.
