@@ -54,7 +54,7 @@ die() { printf 'sanitize-integration: ERROR: %s\n' "$*" >&2; exit 2; }
 t0=$(date +%s)
 mkdir -p "$build"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEMGUARD_SANITIZE=ON \
-    -DSEMGUARD_BUILD_TESTS=ON >"$build/configure.log" 2>&1 ||
+    -DSEMGUARD_BUILD_TESTS=ON -DSEMGUARD_INTEGRATION_TIMEOUT=1800 >"$build/configure.log" 2>&1 ||
     { cat "$build/configure.log"; die "cmake configure failed"; }
 # The module, and the tools the integration tests run (test_diagnosis's
 # seccomp wrapper that makes semget fail).

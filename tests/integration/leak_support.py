@@ -2,6 +2,7 @@
 module that leaks SysV semaphore sets the way third-party modules do
 (ModSecurity 2.x, mod_bmx): built here with apxs, once per build directory."""
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -12,21 +13,26 @@ LEAKTEST_SOURCE = os.path.join(harness.source_dir(), "tests", "modules", "mod_le
 
 
 def leaktest_module():
-    """Path of mod_leaktest.so, (re)built with apxs when the source is newer."""
+    """Path of mod_leaktest.so, (re)built with apxs when the source is newer.
+    Several test files use it and ctest runs two at once: the build holds a
+    lock, so no test loads a .so another is still writing."""
     out_dir = os.path.join(harness.build_dir(), "leaktest")
     so = os.path.join(out_dir, ".libs", "mod_leaktest.so")
-    if os.path.exists(so) and os.path.getmtime(so) >= os.path.getmtime(LEAKTEST_SOURCE):
-        return so
     os.makedirs(out_dir, exist_ok=True)
-    shutil.copy(LEAKTEST_SOURCE, os.path.join(out_dir, "mod_leaktest.c"))
-    apxs = shutil.which("apxs") or shutil.which("apxs2")
-    if not apxs:
-        harness.fail("apxs not found (apache2-dev): cannot build mod_leaktest")
-    r = subprocess.run([apxs, "-c", "mod_leaktest.c"], cwd=out_dir, capture_output=True, text=True)
-    if r.returncode != 0 or not os.path.exists(so):
-        harness.fail("apxs -c mod_leaktest.c failed:\n%s%s" % (r.stdout, r.stderr))
-    os.chmod(out_dir, 0o755)
-    return so
+    with open(os.path.join(out_dir, ".build.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(so) and os.path.getmtime(so) >= os.path.getmtime(LEAKTEST_SOURCE):
+            return so
+        shutil.copy(LEAKTEST_SOURCE, os.path.join(out_dir, "mod_leaktest.c"))
+        apxs = shutil.which("apxs") or shutil.which("apxs2")
+        if not apxs:
+            harness.fail("apxs not found (apache2-dev): cannot build mod_leaktest")
+        r = subprocess.run([apxs, "-c", "mod_leaktest.c"], cwd=out_dir, capture_output=True,
+                           text=True)
+        if r.returncode != 0 or not os.path.exists(so):
+            harness.fail("apxs -c mod_leaktest.c failed:\n%s%s" % (r.stdout, r.stderr))
+        os.chmod(out_dir, 0o755)
+        return so
 
 
 # Like ModSecurity (REALLY_LAST, a set per generation, handed to User), like a

@@ -88,13 +88,7 @@ def rewrite_state_file(path, replace):
     os.rename(tmp, path)
 
 
-def shm_segments():
-    """/proc/sysvipc/shm as dicts of ints (key, shmid, size, cpid, nattch, cuid...)."""
-    with open("/proc/sysvipc/shm") as f:
-        lines = f.read().splitlines()
-    head = lines[0].split()
-    return [{k: int(v) for k, v in zip(head, l.split()) if v.lstrip("-").isdigit()}
-            for l in lines[1:] if l.strip()]
+shm_segments = harness.shm_segments
 
 
 def segment(shmid):

@@ -5,6 +5,7 @@ server's set (a cleanup script), here inside the test's private IPC namespace.
 """
 import os
 import re
+import signal
 import subprocess
 import time
 
@@ -158,8 +159,7 @@ def test_child_check_changes_no_semaphore():
     children = s.pids().children
     assert children
     # New children run child_init (and old ones the exit check).
-    for child in children:
-        os.kill(child, 9)
+    harness._kill_pids(children)  # one may have exited since the listing (MPM churn)
     wait_for(lambda: len(set(s.pids().children) - set(children)) >= 2, timeout=20,
              what="new children")
     time.sleep(0.5)
@@ -177,8 +177,7 @@ def test_no_lines_from_children_in_the_normal_case():
         assert s.get("/").status == 200
     s.graceful()
     parent_after = s.pids().parent
-    for child in s.pids().children[:2]:
-        os.kill(child, 15)
+    harness._kill_pids(s.pids().children[:2], signal.SIGTERM)
     time.sleep(1)
     s.stop()
     lines = semguard_lines(s)
@@ -199,8 +198,7 @@ def test_unusable_set_is_reported_once_by_a_new_child():
     mark = s.log_mark()
     # Re-own the set so that the children (nobody) can no longer use it.
     harness._ipc_set_owner(rewrite, uid=0, gid=0, mode=0o600)
-    for child in s.pids().children:
-        os.kill(child, 9)
+    harness._kill_pids(s.pids().children)
     wait_for(lambda: s.log_lines("SG0302", since=mark), timeout=20,
              what="a child to report the unusable set")
     time.sleep(1)

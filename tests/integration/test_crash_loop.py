@@ -136,10 +136,13 @@ def _server_processes(server, exclude_pgids):
 
 def kill_everything(server, timeout=10.0):
     """SIGKILL every process of ``server`` until none is left (a starting
-    httpd forks: keep killing until two scans in a row find nothing)."""
+    httpd forks: keep killing until two scans in a row find nothing), then
+    wait until PID 1 has reaped them: the next `-k start` checks the pid
+    file's pid with kill(pid, 0), which a zombie daemon still passes."""
     exclude = {os.getpgid(0)}
     deadline = time.monotonic() + timeout
     quiet = 0
+    killed = set()
     while quiet < 2:
         pids = _server_processes(server, exclude)
         if not pids:
@@ -147,6 +150,7 @@ def kill_everything(server, timeout=10.0):
             time.sleep(0.02)
             continue
         quiet = 0
+        killed |= pids
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -155,6 +159,8 @@ def kill_everything(server, timeout=10.0):
         if time.monotonic() > deadline:
             raise AssertionError("cannot kill server %s: %r left" % (server.name, sorted(pids)))
         time.sleep(0.01)
+    harness.wait_for(lambda: all(harness._reaped(pid) for pid in killed), timeout=timeout,
+                     interval=0.005, what="the killed processes of %s to be reaped" % server.name)
 
 
 def launch_and_kill(server, delay, after_return, midway=None):
@@ -242,11 +248,7 @@ def test_crash_during_startup():
     # Anchor segments (256 KiB, created by root; keyed by the instance, or
     # private when every key is taken) of starts killed before they recorded
     # them: the next start removes them.
-    with open("/proc/sysvipc/shm") as f:
-        lines = f.read().splitlines()
-    head = lines[0].split()
-    stray = [r for r in (dict(zip(head, l.split())) for l in lines[1:] if l.strip())
-             if r["size"] in ("4096", "262144") and r["nattch"] == "0" and r["cuid"] == "0"]
+    stray = [g for g in harness.anchor_segments() if g["nattch"] == 0]
     assert not stray, "%d unattached anchor segment(s) left after the crashes: %s" % (
         len(stray), ", ".join("shmid %s (cpid %s)" % (r["shmid"], r["cpid"]) for r in stray))
     print("    crashes:\n" + "\n".join("      " + h for h in history))

@@ -407,8 +407,7 @@ def test_refuse_start_creates_no_mutex():
     stderr, httpd's AH00015, no AH00023 (no mutex was attempted), the start
     fails and the kernel's sets are exactly the foreign ones throughout."""
     foreign = exhaust_for_three(16)
-    with open("/proc/sysvipc/shm") as f:
-        shm_before = f.read().splitlines()[1:]
+    shm_before = harness.shm_segments()
     s = Server(extra="SemGuardRefuseStart On")
     au, res, out = _exhausted_start(s, foreign)
     assert res.returncode != 0, res
@@ -425,9 +424,8 @@ def test_refuse_start_creates_no_mutex():
     stock_lines = [l for l in everything.splitlines() if "AH00023" in l and "SG0111" not in l]
     assert not stock_lines, "httpd tried to create a mutex:\n%s" % everything
     assert set_ids() == sorted(foreign), "httpd created/left sets: %r" % sem_sets()
-    with open("/proc/sysvipc/shm") as f:
-        shm_after = f.read().splitlines()[1:]
-    assert shm_after == shm_before, "shared memory left behind:\n%s" % "\n".join(shm_after)
+    shm_after = harness.shm_segments()
+    assert shm_after == shm_before, "shared memory left behind: %s" % shm_after
     assert_output_only(out, [r"SG0111:", r"SG0112:", r"^AH00015: Unable to open logs"], "start-1.out")
     s.assert_log_clean()
 

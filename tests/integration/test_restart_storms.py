@@ -93,10 +93,7 @@ def identities():
 def shm_segments():
     """SysV shared memory segment ids in the namespace (the module's anchor
     is one; mod_ssl's shmcb here uses anonymous memory, not SysV)."""
-    with open("/proc/sysvipc/shm") as f:
-        lines = f.read().splitlines()
-    head = lines[0].split()
-    return sorted(int(dict(zip(head, l.split()))["shmid"]) for l in lines[1:] if l.strip())
+    return sorted(g["shmid"] for g in harness.shm_segments())
 
 
 def tagged(text, tag):
@@ -415,10 +412,12 @@ def start_together(servers, timeout=60.0):
     for s, e in zip(servers, errors):
         if e is not None:
             raise AssertionError("starting server %s raised %r" % (s.name, e))
-    # a start takes ~0.2 s (two configuration passes): launches this close
-    # run the first passes (reclaim, anchor, record) of both at once
+    # A start takes ~0.2 s (two configuration passes): launches this close
+    # still run the first passes (reclaim, anchor, record) of both at once.
+    # Not tighter: a thread woken by the barrier on a busy 2-core machine
+    # (ctest -j2, churners) may wait tens of ms for a CPU and the GIL.
     skew = max(launched) - min(launched)
-    assert skew < 0.05, "the starts were launched %.3fs apart" % skew
+    assert skew < 0.15, "the starts were launched %.3fs apart" % skew
     return results
 
 
@@ -436,17 +435,8 @@ def kill_together(servers):
     # still counts as attached to the run's anchor, and the module rightly
     # keeps the run's sets (SG0209). Crashes in the field are not followed by a
     # start within that moment; here, wait until the kernel agrees.
-    wait_for(lambda: not any(a["nattch"] != "0" for a in anchor_rows()), timeout=10,
+    wait_for(lambda: not any(a["nattch"] for a in harness.anchor_segments()), timeout=10,
              what="the killed servers' anchor segments to lose their last attachment")
-
-
-def anchor_rows():
-    """/proc/sysvipc/shm rows of anchor-like segments (no key, 4096 bytes, root)."""
-    with open("/proc/sysvipc/shm") as f:
-        lines = f.read().splitlines()
-    head = lines[0].split()
-    rows = (dict(zip(head, l.split())) for l in lines[1:] if l.strip())
-    return [r for r in rows if r["key"] == "0" and r["size"] == "4096" and r["cuid"] == "0"]
 
 
 @harness.timeout(1500 if SOAK else 300)

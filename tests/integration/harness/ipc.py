@@ -104,6 +104,29 @@ def sem_set(semid):
     return next((s for s in sem_sets() if s["semid"] == semid), None)
 
 
+# The module's anchor segment: kAnchorBytes in mod_semguard/core/run/anchor_home.h,
+# made by root (the parent before it drops privileges), keyed by the instance
+# or private when every key slot is taken.
+ANCHOR_BYTES = 256 * 1024
+
+
+def shm_segments():
+    """Every SysV shared memory segment, parsed from /proc/sysvipc/shm: dicts
+    of ints (key, shmid, perms, size, cpid, lpid, nattch, uid, gid, cuid, ...;
+    fields that are not integers are left out)."""
+    require_private_ipc()
+    with open("/proc/sysvipc/shm") as f:
+        lines = f.read().splitlines()
+    head = lines[0].split()
+    return [{k: int(v) for k, v in zip(head, l.split()) if v.lstrip("-").isdigit()}
+            for l in lines[1:] if l.strip()]
+
+
+def anchor_segments():
+    """The ``shm_segments()`` that look like the module's anchors."""
+    return [g for g in shm_segments() if g["size"] == ANCHOR_BYTES and g["cuid"] == 0]
+
+
 def lsipc_usage():
     """Kernel-wide usage of semaphores in this namespace, as reported by
     ``lsipc -s -g -b --json`` (falls back to ``ipcs -u -s`` / ``ipcs -l -s``):
