@@ -53,8 +53,12 @@ $(OBJDIR)/httpd/%.lo: mod_semguard/httpd/%.cc $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(LT_COMPILE) $(CXXSTD) -Imod_semguard/core $(HTTPD_INC) -c -o $@ $<
 
-$(BUILD)/mod_semguard.so: $(CORE_LO) $(GLUE_LO)
-	$(APXS) -c -o $(OBJDIR)/mod_semguard.la $(GLUE_LO) $(CORE_LO) $(EXTRA_LIBS) -lstdc++
+# Exports only the module record (mod_semguard/httpd/exports.map says why).
+EXPORTS  := mod_semguard/httpd/exports.map
+
+$(BUILD)/mod_semguard.so: $(CORE_LO) $(GLUE_LO) $(EXPORTS)
+	$(APXS) -c -o $(OBJDIR)/mod_semguard.la $(GLUE_LO) $(CORE_LO) $(EXTRA_LIBS) -lstdc++ \
+	    -Wl,--version-script=$(CURDIR)/$(EXPORTS)
 	cp $(OBJDIR)/.libs/mod_semguard.so $@
 
 # DESTDIR (empty by default) stages the files for a package instead.
