@@ -63,6 +63,11 @@ def start_and_stop(server):
     kids = {k for k in server.pids().children   # httpd's children, not the RewriteMap program
             if k in procs and procs[k].cmdline
             and os.path.basename(procs[k].cmdline[0]) == "apache2"}
+    # Idle (sleeping in accept or the accept mutex) before the stop: prefork's
+    # SIGTERM handler exits at once, and a child interrupted inside malloc in
+    # its start-up can abort in httpd's own cleanup and write no counter line.
+    harness.wait_for(lambda: all(harness._proc_state(k) in ("S", None) for k in kids),
+                     timeout=10, interval=0.02, what="the children to wait for connections")
     r = subprocess.run(server._cmd("-k", "stop"), stdin=subprocess.DEVNULL,
                        capture_output=True, text=True, env=server._env(), cwd=server.root,
                        timeout=30)
