@@ -8,7 +8,6 @@
 
 #include <sys/sem.h>
 
-#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <functional>
@@ -128,19 +127,14 @@ TEST_P(LinuxCrossCheck, ThirtyThousandSetsAreListedWhicheverWayIsTaken) {
     ASSERT_EQ(usage->arrays, kSets);
 
     using Clock = std::chrono::steady_clock;
-    auto best_of = [](int runs, const std::function<void()>& body) {
-        Clock::duration best = Clock::duration::max();
-        for (int run = 0; run < runs; ++run) {
-            const Clock::time_point start = Clock::now();
-            body();
-            best = std::min(best, Clock::now() - start);
-        }
-        return best;
+    auto timed = [](const std::function<void()>& body) {
+        const Clock::time_point start = Clock::now();
+        body();
+        return Clock::now() - start;
     };
 
     int bare_found = 0;
-    const Clock::duration bare = best_of(3, [&] {
-        bare_found = 0;
+    const Clock::duration bare = timed([&] {
         for (int index = 0; index <= usage->highest_index; ++index) {
             struct semid_ds ds {};
             if (::semctl(index, 0, SEM_STAT_ANY, &ds) >= 0) ++bare_found;
@@ -148,20 +142,20 @@ TEST_P(LinuxCrossCheck, ThirtyThousandSetsAreListedWhicheverWayIsTaken) {
     });
     LinuxSemKernel& linux_kernel = dynamic_cast<LinuxSemKernel&>(kernel());
     size_t listed = 0;
-    const Clock::duration read = best_of(3, [&] {
+    const Clock::duration read = timed([&] {
         SysResult<std::vector<SetInfo>> sets = linux_kernel.list_sets();
         listed = sets ? sets->size() : 0;
     });
     const bool chose_file = linux_kernel.last_listing() == LinuxSemKernel::Listing::Proc;
     LinuxSemKernel file_only(kProcSysvipcSem, LinuxSemKernel::LargeTables::File);
     size_t filed = 0;
-    const Clock::duration file = best_of(3, [&] {
+    const Clock::duration file = timed([&] {
         SysResult<std::vector<SetInfo>> sets = file_only.list_sets();
         filed = sets ? sets->size() : 0;
     });
     EXPECT_EQ(file_only.last_listing(), LinuxSemKernel::Listing::Proc);
     size_t walked = 0;
-    const Clock::duration walk = best_of(3, [&] {
+    const Clock::duration walk = timed([&] {
         SysResult<std::vector<SetInfo>> sets =
             linux_kernel.list_sets_between(0, usage->highest_index);
         walked = sets ? sets->size() : 0;

@@ -353,26 +353,9 @@ def _state_phase(path):
     return None
 
 
-def _stopped(pid):
-    """SIGSTOP `pid` and wait until it is stopped. False if it exited first
-    (gone, or a zombie that its parent may reap at any moment: a later
-    SIGCONT to it failed with ESRCH in a fresh-clone CI run)."""
-    try:
-        os.kill(pid, signal.SIGSTOP)
-    except ProcessLookupError:
-        return False
-    # A process in uninterruptible sleep (the state file's fsync, on a disk
-    # busy with another test) stops only when it wakes: wait long, not fail.
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        state = harness._proc_state(pid)
-        if state in ("T", "t"):
-            return True
-        if state in (None, "Z"):
-            return False
-        time.sleep(0.0005)
-    os.kill(pid, signal.SIGCONT)
-    return False
+def _live(s):
+    """The server's processes that have not exited (zombies left out)."""
+    return [p for p in harness.processes() if s._is_mine(p) and p.state != "Z"]
 
 
 def _held_start(s):
@@ -387,12 +370,11 @@ def _stop_the_starter(s):
     """SIGSTOP `apache2 -k start` while it is still the server's only live
     process and return its pid; None if the daemon was already forked. The
     starter is this test process's child; the daemon is not."""
-    mine = [p for p in harness.processes() if s._is_mine(p) and p.state != "Z"]
-    if len(mine) != 1 or mine[0].ppid != os.getpid() or not _stopped(mine[0].pid):
+    mine = _live(s)
+    if len(mine) != 1 or mine[0].ppid != os.getpid() or not harness.stop_process(mine[0].pid):
         return None
     starter = mine[0].pid
-    alive = [p.pid for p in harness.processes() if s._is_mine(p) and p.state != "Z"]
-    if alive != [starter]:                   # it forked the daemon before it stopped
+    if [p.pid for p in _live(s)] != [starter]:                   # it forked the daemon before it stopped
         os.kill(starter, signal.SIGCONT)
         return None
     return starter
@@ -490,11 +472,9 @@ def _stop_between_passes(s, condition, attempts=6):
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and t.is_alive():
             if condition(attempt):
-                stopped = [p.pid for p in harness.processes()
-                           if s._is_mine(p) and p.state != "Z" and _stopped(p.pid)]
+                stopped = [p.pid for p in _live(s) if harness.stop_process(p.pid)]
                 # Not held if a daemon forked between the listing and the stops runs on.
-                whole = all(p.pid in stopped for p in harness.processes()
-                            if s._is_mine(p) and p.state != "Z")
+                whole = all(p.pid in stopped for p in _live(s))
                 break
             time.sleep(0.0002)
         if stopped and whole and condition(attempt):

@@ -83,8 +83,7 @@ def _start_held(s, flag, condition, attempts=8):
         hit = False
         while time.monotonic() < deadline and proc.poll() is None:
             if condition(attempt):
-                os.kill(proc.pid, signal.SIGSTOP)
-                hit = condition(attempt)
+                hit = harness.stop_process(proc.pid) and condition(attempt)
                 break
             time.sleep(0.0002)
         if hit:

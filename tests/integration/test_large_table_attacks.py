@@ -326,8 +326,7 @@ def test_removals_during_the_real_pass_with_pid_reuse():
                 try:
                     with open("/proc/%d/cmdline" % pid, "rb") as f:
                         if b"apache2" in f.read():
-                            os.kill(pid, signal.SIGSTOP)
-                            stopped = True
+                            stopped = harness.stop_process(pid)
                 except OSError:
                     pass
                 break

@@ -205,6 +205,29 @@ def _proc_state(pid):
     return stat[stat.rindex(")") + 2]
 
 
+def stop_process(pid, timeout=30.0):
+    """SIGSTOP ``pid`` and wait until /proc says it is stopped: the signal is
+    delivered asynchronously, so a process that was just signalled may still
+    run (or exit) for a moment. False if it exited first (gone, or a zombie
+    its parent may reap at any moment, so that a later SIGCONT fails with
+    ESRCH), or if it did not stop within ``timeout`` s (a process in
+    uninterruptible sleep stops only when it wakes): then it is let go."""
+    try:
+        os.kill(pid, signal.SIGSTOP)
+    except ProcessLookupError:
+        return False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = _proc_state(pid)
+        if state in ("T", "t"):
+            return True
+        if state in (None, "Z"):
+            return False
+        time.sleep(0.0005)
+    _kill_pids([pid], signal.SIGCONT)
+    return False
+
+
 def _reaped(pid):
     """True once ``pid`` is gone from /proc.  A zombie waiting for PID 1 is
     not gone: ``kill(pid, 0)`` still succeeds on it, so httpd's "already
